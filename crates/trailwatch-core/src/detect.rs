@@ -1,0 +1,130 @@
+//! From one record's bytes to findings: a byte prefilter that rejects almost
+//! every record, then a typed parse and the rules for the few that remain.
+
+use memchr::memmem;
+
+use crate::finding::Finding;
+use crate::record::{opt_text, Record};
+use crate::rules::{self, RuleLimits, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS};
+
+/// Decides on bytes alone whether a record can matter: its `eventName` is
+/// one the rules watch (and, for uploads, it carries an ACL). Only a key
+/// `"eventName"` outside any string can match, since quotes inside strings
+/// are escaped; the parse that follows checks everything else.
+pub(crate) struct Prefilter {
+    event_name_key: memmem::Finder<'static>,
+}
+
+impl Prefilter {
+    pub(crate) fn new() -> Self {
+        Prefilter {
+            event_name_key: memmem::Finder::new(b"\"eventName\""),
+        }
+    }
+
+    /// True when the record must be parsed and given to the rules.
+    pub(crate) fn is_candidate(&self, record: &[u8]) -> bool {
+        self.event_name_key.find_iter(record).any(|at| {
+            let value = &record[at + b"\"eventName\"".len()..];
+            match event_name_value(value) {
+                NameValue::Plain(name) => {
+                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name) else {
+                        return false;
+                    };
+                    !UPLOAD_EVENTS.contains(&watched)
+                        || UPLOAD_ACL_MARKERS
+                            .iter()
+                            .any(|m| contains_ignore_ascii_case(record, m.as_bytes()))
+                }
+                // Escaped or odd spellings are rare and cheap: let the parser decide.
+                NameValue::Unusual => true,
+                NameValue::NotAString => false,
+            }
+        })
+    }
+}
+
+enum NameValue<'a> {
+    Plain(&'a [u8]),
+    Unusual,
+    NotAString,
+}
+
+/// Reads `: "Name"` after the key, tolerating whitespace.
+fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
+    let mut rest = bytes.trim_ascii_start();
+    match rest.split_first() {
+        Some((b':', after)) => rest = after.trim_ascii_start(),
+        _ => return NameValue::NotAString,
+    }
+    let Some((b'"', after)) = rest.split_first() else {
+        // An array (`["PutBucketAcl"]`) or something stranger.
+        return if rest.first() == Some(&b'[') { NameValue::Unusual } else { NameValue::NotAString };
+    };
+    match memchr::memchr2(b'"', b'\\', after) {
+        Some(end) if after[end] == b'"' => NameValue::Plain(&after[..end]),
+        _ => NameValue::Unusual,
+    }
+}
+
+fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
+    let (first, len) = (needle[0], needle.len());
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), haystack)
+        .any(|at| haystack.get(at..at + len).is_some_and(|w| w.eq_ignore_ascii_case(needle)))
+}
+
+/// Parses one candidate record and applies the rules to it.
+pub(crate) fn detect(
+    record: &[u8],
+    log_file: &str,
+    limits: RuleLimits,
+) -> Result<Vec<Finding>, serde_json::Error> {
+    let parsed: Record = serde_json::from_slice(record)?;
+    let exposures = rules::evaluate(&parsed, limits);
+    if exposures.is_empty() {
+        return Ok(Vec::new());
+    }
+    let text = |v| opt_text(v).unwrap_or_default().to_owned();
+    Ok(exposures
+        .into_iter()
+        .map(|e| Finding {
+            event_id: text(&parsed.event_id),
+            event_time: text(&parsed.event_time),
+            event_name: text(&parsed.event_name),
+            kind: e.kind,
+            severity: e.severity,
+            reason: e.reason,
+            account: parsed.account(),
+            region: text(&parsed.aws_region),
+            bucket: e.bucket,
+            key: e.key,
+            actor_arn: parsed.actor_arn(),
+            actor_type: parsed.actor_type(),
+            source_ip: text(&parsed.source_ip_address),
+            user_agent: text(&parsed.user_agent),
+            log_file: log_file.to_owned(),
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefilter_keeps_watched_names_only_outside_strings() {
+        let p = Prefilter::new();
+        assert!(p.is_candidate(br#"{"eventName":"PutBucketAcl","x":1}"#));
+        assert!(p.is_candidate(br#"{"eventName" : "PutBucketPolicy"}"#));
+        assert!(!p.is_candidate(br#"{"eventName":"GetBucketAcl"}"#));
+        assert!(!p.is_candidate(br#"{"eventName":"PutBucketAclX"}"#));
+        // Mentioned inside another service's string: escaped quotes never match.
+        assert!(!p.is_candidate(
+            br#"{"eventName":"PutRule","requestParameters":{"eventPattern":"{\"eventName\":[\"PutBucketAcl\"]}"}}"#
+        ));
+        // Uploads matter only with an ACL.
+        assert!(!p.is_candidate(br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#));
+        assert!(p.is_candidate(br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#));
+        assert!(p.is_candidate(br#"{"eventName":"Put\u0042ucketAcl"}"#));
+    }
+}

@@ -1,0 +1,133 @@
+//! What trailwatch reports: one finding per exposing CloudTrail record and kind.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The way a bucket or object was exposed (the DESIGN rules table, one row each).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// A bucket ACL (PutBucketAcl, CreateBucket) grants to AllUsers or AuthenticatedUsers.
+    BucketAclPublic,
+    /// An object ACL (PutObjectAcl, PutObject, CopyObject) grants to AllUsers or AuthenticatedUsers.
+    ObjectAclPublic,
+    /// A bucket policy allows anyone.
+    BucketPolicyPublic,
+    /// A bucket's Block Public Access was turned off, partly or wholly.
+    BucketBpaDisabled,
+    /// The account's Block Public Access was turned off, partly or wholly.
+    AccountBpaDisabled,
+    /// An access point policy allows anyone.
+    AccessPointPolicyPublic,
+    /// A log file could not be read: raised by the Lambda, since a corrupt
+    /// object in a trail bucket is itself suspicious.
+    UnreadableLogFile,
+}
+
+impl Kind {
+    /// Every kind the rules can raise, in table order.
+    pub const RULES: [Kind; 6] = [
+        Kind::BucketAclPublic,
+        Kind::ObjectAclPublic,
+        Kind::BucketPolicyPublic,
+        Kind::BucketBpaDisabled,
+        Kind::AccountBpaDisabled,
+        Kind::AccessPointPolicyPublic,
+    ];
+
+    /// The kebab-case name used in output, alerts and configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::BucketAclPublic => "bucket-acl-public",
+            Kind::ObjectAclPublic => "object-acl-public",
+            Kind::BucketPolicyPublic => "bucket-policy-public",
+            Kind::BucketBpaDisabled => "bucket-bpa-disabled",
+            Kind::AccountBpaDisabled => "account-bpa-disabled",
+            Kind::AccessPointPolicyPublic => "access-point-policy-public",
+            Kind::UnreadableLogFile => "unreadable-log-file",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Kind::RULES
+            .into_iter()
+            .chain([Kind::UnreadableLogFile])
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| format!("unknown kind `{s}`"))
+    }
+}
+
+/// How urgently a person should look. Ordered: `Medium < High < Critical`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Exposure of metadata (ACP read) or a weakened guard rail on one bucket.
+    Medium,
+    /// Anyone can read data.
+    High,
+    /// Anyone can write or take control, or an account-wide guard rail fell.
+    Critical,
+}
+
+impl Severity {
+    /// The lowercase name used in output and alerts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One exposure, with everything a responder needs to act on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// CloudTrail `eventID`: unique per event, the deduplication key.
+    pub event_id: String,
+    /// CloudTrail `eventTime` (UTC, ISO 8601), as logged.
+    pub event_time: String,
+    /// The API call, e.g. `PutBucketAcl`.
+    pub event_name: String,
+    /// Which rule fired.
+    pub kind: Kind,
+    /// How urgent.
+    pub severity: Severity,
+    /// One sentence saying why this is public, for a person to act on.
+    pub reason: String,
+    /// The account the resource lives in (`recipientAccountId`).
+    pub account: String,
+    /// `awsRegion` of the call.
+    pub region: String,
+    /// Bucket (or access point) name; `None` for account-level changes.
+    pub bucket: Option<String>,
+    /// Object key, for object-level findings.
+    pub key: Option<String>,
+    /// Who made the call (`userIdentity.arn`, or a description when absent).
+    pub actor_arn: String,
+    /// `userIdentity.type` (IAMUser, AssumedRole, Root, ...).
+    pub actor_type: String,
+    /// `sourceIPAddress` as logged.
+    pub source_ip: String,
+    /// `userAgent` as logged (untrusted text).
+    pub user_agent: String,
+    /// The log file the record came from.
+    pub log_file: String,
+}

@@ -1,0 +1,605 @@
+//! Where "public" is decided.
+//!
+//! Every rule of the DESIGN table lives in this file: which calls can expose
+//! S3, and for each, the test that makes it an exposure, its severity and the
+//! sentence that explains it. The authority is the S3 user guide, "Blocking
+//! public access to your Amazon S3 storage → The meaning of public".
+//!
+//! Preconditions for every rule: `eventSource` is `s3.amazonaws.com` and the
+//! call did not fail (no `errorCode`/`errorMessage`).
+
+use std::net::IpAddr;
+
+use serde_json::Value;
+
+use crate::finding::{Kind, Severity};
+use crate::record::{as_plain_string, field, field_text, one_or_many, opt_text, scalar, Record};
+
+/// The event source of every rule: S3 itself, not Lightsail nor S3 on Outposts.
+pub(crate) const S3_EVENT_SOURCE: &str = "s3.amazonaws.com";
+
+/// Every event name any rule looks at. A record whose `eventName` is not in
+/// this list can never be an exposure, which is what the byte prefilter uses.
+pub(crate) const WATCHED_EVENTS: &[&str] = &[
+    "PutBucketAcl",
+    "CreateBucket",
+    "PutObjectAcl",
+    "PutObject",
+    "CopyObject",
+    "CreateMultipartUpload",
+    "PutBucketPolicy",
+    "PutAccessPointPolicy",
+    "PutBucketPublicAccessBlock",
+    "DeleteBucketPublicAccessBlock",
+    "PutAccountPublicAccessBlock",
+    "DeleteAccountPublicAccessBlock",
+];
+
+/// Object uploads are the bulk of S3 data events; only those that carry an
+/// ACL (canned or grant headers, or an access control policy) can expose.
+pub(crate) const UPLOAD_EVENTS: &[&str] = &["PutObject", "CopyObject", "CreateMultipartUpload"];
+
+/// Byte markers of an ACL in an upload record, searched case-insensitively.
+pub(crate) const UPLOAD_ACL_MARKERS: &[&str] = &["x-amz-acl", "x-amz-grant-", "accesscontrol"];
+
+/// A rule's verdict on one record: what it exposes, how badly, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Exposure {
+    pub kind: Kind,
+    pub severity: Severity,
+    pub reason: String,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+}
+
+/// Bounds applied while evaluating one record.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RuleLimits {
+    /// A policy document larger than this (as JSON) is not evaluated and is
+    /// reported as unverifiable rather than silently passed.
+    pub max_policy_bytes: usize,
+}
+
+/// Applies every rule to one parsed record: at most one exposure per kind.
+pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Exposure> {
+    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) || record.failed() {
+        return Vec::new();
+    }
+    let params = record.params();
+    let exposure = match opt_text(&record.event_name).unwrap_or_default() {
+        "PutBucketAcl" | "CreateBucket" => acl_exposure(params, Kind::BucketAclPublic, record),
+        "PutObjectAcl" | "PutObject" | "CopyObject" | "CreateMultipartUpload" => {
+            acl_exposure(params, Kind::ObjectAclPublic, record)
+        }
+        "PutBucketPolicy" => policy_exposure(
+            bucket_policy_document(params),
+            Kind::BucketPolicyPublic,
+            bucket_name(record),
+            limits,
+        ),
+        "PutAccessPointPolicy" => policy_exposure(
+            access_point_policy_document(params),
+            Kind::AccessPointPolicyPublic,
+            access_point_name(record),
+            limits,
+        ),
+        "PutBucketPublicAccessBlock" => bpa_put_exposure(params, Kind::BucketBpaDisabled, record),
+        "DeleteBucketPublicAccessBlock" => Some(bpa_deleted(Kind::BucketBpaDisabled, record)),
+        "PutAccountPublicAccessBlock" => bpa_put_exposure(params, Kind::AccountBpaDisabled, record),
+        "DeleteAccountPublicAccessBlock" => Some(bpa_deleted(Kind::AccountBpaDisabled, record)),
+        _ => None,
+    };
+    exposure.into_iter().collect()
+}
+
+// ---------------------------------------------------------------------------
+// ACLs: canned ACLs, grant headers, and Grant elements naming the public groups.
+
+/// The two groups that make a grant public.
+const PUBLIC_GROUPS: [(&str, &str); 2] = [
+    ("acs.amazonaws.com/groups/global/allusers", "AllUsers (anyone on the internet)"),
+    (
+        "acs.amazonaws.com/groups/global/authenticatedusers",
+        "AuthenticatedUsers (any AWS account)",
+    ),
+];
+
+/// The public group a grantee URI or grant header names, if any.
+fn public_group(grantee: &str) -> Option<&'static str> {
+    let lower = grantee.to_ascii_lowercase();
+    PUBLIC_GROUPS
+        .iter()
+        .find(|(uri, _)| lower.contains(uri))
+        .map(|(_, name)| *name)
+}
+
+/// Severity of granting `permission` to a public group.
+fn permission_severity(permission: &str) -> Severity {
+    match permission.to_ascii_uppercase().as_str() {
+        "FULL_CONTROL" | "WRITE" | "WRITE_ACP" => Severity::Critical,
+        "READ_ACP" => Severity::Medium,
+        _ => Severity::High,
+    }
+}
+
+const GRANT_HEADERS: [(&str, &str); 5] = [
+    ("x-amz-grant-read", "READ"),
+    ("x-amz-grant-write", "WRITE"),
+    ("x-amz-grant-read-acp", "READ_ACP"),
+    ("x-amz-grant-write-acp", "WRITE_ACP"),
+    ("x-amz-grant-full-control", "FULL_CONTROL"),
+];
+
+fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure> {
+    let target = if kind == Kind::ObjectAclPublic { "object" } else { "bucket" };
+    let mut worst: Option<(Severity, String)> = None;
+    let mut consider = |severity: Severity, reason: String| {
+        if worst.as_ref().is_none_or(|(s, _)| severity > *s) {
+            worst = Some((severity, reason));
+        }
+    };
+
+    if let Some(canned) = field_text(params, "x-amz-acl") {
+        let severity = match canned.to_ascii_lowercase().as_str() {
+            "public-read-write" => Some(Severity::Critical),
+            "public-read" | "authenticated-read" => Some(Severity::High),
+            _ => None,
+        };
+        if let Some(severity) = severity {
+            let who = if canned.eq_ignore_ascii_case("authenticated-read") {
+                "any AWS account"
+            } else {
+                "anyone on the internet"
+            };
+            let can = if severity == Severity::Critical { "read and write" } else { "read" };
+            consider(
+                severity,
+                format!("canned ACL `{canned}` lets {who} {can} the {target}"),
+            );
+        }
+    }
+
+    for (header, permission) in GRANT_HEADERS {
+        if let Some(group) = field(params, header)
+            .into_iter()
+            .flat_map(one_or_many)
+            .filter_map(Value::as_str)
+            .find_map(public_group)
+        {
+            consider(
+                permission_severity(permission),
+                format!("header `{header}` grants {permission} on the {target} to {group}"),
+            );
+        }
+    }
+
+    if let Some(policy) = field(params, "AccessControlPolicy") {
+        let mut grants = Vec::new();
+        collect_grants(policy, &mut grants, 0);
+        for grant in grants {
+            let Some(group) = field(grant, "Grantee")
+                .into_iter()
+                .flat_map(one_or_many)
+                .filter_map(|grantee| field_text(grantee, "URI"))
+                .find_map(public_group)
+            else {
+                continue;
+            };
+            let permission = field_text(grant, "Permission").unwrap_or("an unspecified permission");
+            consider(
+                permission_severity(permission),
+                format!("ACL grants {permission} on the {target} to {group}"),
+            );
+        }
+    }
+
+    let (severity, reason) = worst?;
+    let key = if kind == Kind::ObjectAclPublic {
+        field_text(params, "key").map(str::to_owned)
+    } else {
+        None
+    };
+    Some(Exposure {
+        kind,
+        severity,
+        reason,
+        bucket: bucket_name(record),
+        key,
+    })
+}
+
+/// Every object holding a `Grantee` inside an access control policy, however
+/// the `AccessControlList`/`Grant` levels were nested and shaped.
+fn collect_grants<'a>(value: &'a Value, out: &mut Vec<&'a Value>, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            if map.keys().any(|k| k.eq_ignore_ascii_case("Grantee")) {
+                out.push(value);
+            } else {
+                map.values().for_each(|v| collect_grants(v, out, depth + 1));
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_grants(v, out, depth + 1)),
+        _ => {}
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Policies: a statement is public when it allows anyone and no condition
+// restricts it to a fixed set of sources or principals.
+
+fn bucket_policy_document(params: &Value) -> Option<&Value> {
+    field(params, "bucketPolicy")
+}
+
+fn access_point_policy_document(params: &Value) -> Option<&Value> {
+    field(params, "policy")
+        .or_else(|| field(params, "PutAccessPointPolicyRequest").and_then(|r| field(r, "Policy")))
+}
+
+fn policy_exposure(
+    document: Option<&Value>,
+    kind: Kind,
+    resource: Option<String>,
+    limits: RuleLimits,
+) -> Option<Exposure> {
+    let unverifiable = |why: String| Exposure {
+        kind,
+        severity: Severity::Medium,
+        reason: format!("{why}, so it cannot be shown to be private; review it"),
+        bucket: resource.clone(),
+        key: None,
+    };
+    let parsed;
+    let document = match document.map(scalar) {
+        None | Some(Value::Null) => return Some(unverifiable("the policy was not logged".into())),
+        Some(Value::String(s)) if s.is_empty() => {
+            return Some(unverifiable("the policy was not logged".into()))
+        }
+        Some(Value::String(s)) => {
+            if s.len() > limits.max_policy_bytes {
+                return Some(unverifiable(format!(
+                    "the policy is {} bytes, over the {}-byte limit",
+                    s.len(),
+                    limits.max_policy_bytes
+                )));
+            }
+            match serde_json::from_str::<Value>(s) {
+                Ok(v) => {
+                    parsed = v;
+                    &parsed
+                }
+                Err(e) => return Some(unverifiable(format!("the policy is not valid JSON ({e})"))),
+            }
+        }
+        Some(object) => {
+            let size = serde_json::to_vec(object).map_or(usize::MAX, |v| v.len());
+            if size > limits.max_policy_bytes {
+                return Some(unverifiable(format!(
+                    "the policy is {size} bytes, over the {}-byte limit",
+                    limits.max_policy_bytes
+                )));
+            }
+            object
+        }
+    };
+
+    let mut worst: Option<(Severity, String)> = None;
+    for (index, statement) in field(document, "Statement")
+        .into_iter()
+        .flat_map(one_or_many)
+        .enumerate()
+    {
+        let Some(public) = public_statement(statement) else {
+            continue;
+        };
+        if worst.as_ref().is_none_or(|(s, _)| public.severity > *s) {
+            let name = field_text(statement, "Sid")
+                .filter(|s| !s.is_empty())
+                .map_or_else(|| format!("#{}", index + 1), |sid| format!("`{sid}`"));
+            worst = Some((
+                public.severity,
+                format!(
+                    "statement {name} allows {} to {} with no restricting condition",
+                    public.actions, public.principal
+                ),
+            ));
+        }
+    }
+    let (severity, reason) = worst?;
+    Some(Exposure {
+        kind,
+        severity,
+        reason,
+        bucket: resource,
+        key: None,
+    })
+}
+
+struct PublicStatement {
+    severity: Severity,
+    principal: String,
+    actions: String,
+}
+
+/// A statement's exposure, if it is an `Allow` to anyone without a
+/// restricting condition.
+fn public_statement(statement: &Value) -> Option<PublicStatement> {
+    let allows = field_text(statement, "Effect").is_some_and(|e| e.eq_ignore_ascii_case("Allow"));
+    if !allows {
+        return None;
+    }
+    let principal = public_principal(statement)?;
+    if field(statement, "Condition").is_some_and(|c| restricting_condition(c).is_some()) {
+        return None;
+    }
+    let (severity, actions) = describe_actions(statement);
+    Some(PublicStatement {
+        severity,
+        principal,
+        actions,
+    })
+}
+
+/// Describes the principal when it means "anyone": `NotPrincipal` in an
+/// Allow, `"*"`, `{"AWS":"*"}` (alone or in a list), or any Federated principal.
+fn public_principal(statement: &Value) -> Option<String> {
+    if let Some(not_principal) = field(statement, "NotPrincipal") {
+        return Some(format!("everyone except NotPrincipal {}", short_json(not_principal)));
+    }
+    let principal = field(statement, "Principal")?;
+    let is_star = |v: &Value| v.as_str().is_some_and(|s| s.trim() == "*");
+    if one_or_many(principal).any(is_star) {
+        return Some("Principal `*`".to_owned());
+    }
+    let map = scalar(principal).as_object()?;
+    for (kind, value) in map {
+        if kind.eq_ignore_ascii_case("Federated") {
+            let ids: Vec<_> = one_or_many(value).filter_map(Value::as_str).collect();
+            return Some(format!("Federated principal `{}`", ids.join("`, `")));
+        }
+        if !kind.eq_ignore_ascii_case("Service") && one_or_many(value).any(is_star) {
+            return Some(format!("Principal `{{\"{kind}\":\"*\"}}`"));
+        }
+    }
+    None
+}
+
+/// Severity and a short list of the actions: write access (or `NotAction`)
+/// is critical, read-only access high.
+fn describe_actions(statement: &Value) -> (Severity, String) {
+    if let Some(not_action) = field(statement, "NotAction") {
+        return (
+            Severity::Critical,
+            format!("every action except {}", short_json(not_action)),
+        );
+    }
+    let actions: Vec<&str> = field(statement, "Action")
+        .into_iter()
+        .flat_map(one_or_many)
+        .filter_map(Value::as_str)
+        .collect();
+    let is_read = |a: &&str| {
+        let a = a.to_ascii_lowercase();
+        a.starts_with("s3:get") || a.starts_with("s3:list")
+    };
+    let severity = if !actions.is_empty() && actions.iter().all(is_read) {
+        Severity::High
+    } else {
+        Severity::Critical
+    };
+    let mut listed = actions.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    if actions.len() > 3 {
+        listed.push_str(&format!(" and {} more", actions.len() - 3));
+    }
+    if listed.is_empty() {
+        listed = "no listed action".to_owned();
+    }
+    (severity, listed)
+}
+
+/// Condition keys that, tested with a positive operator against fixed
+/// values, confine a statement to known networks, principals or resources.
+const RESTRICTING_KEYS: [&str; 13] = [
+    "aws:sourcearn",
+    "aws:sourcevpc",
+    "aws:sourcevpce",
+    "aws:sourceaccount",
+    "aws:sourceowner",
+    "aws:principalorgid",
+    "aws:principalaccount",
+    "aws:principalarn",
+    "aws:userid",
+    "aws:sourceip",
+    "s3:dataaccesspointarn",
+    "s3:dataaccesspointaccount",
+    "s3:x-amz-server-side-encryption-aws-kms-key-id",
+];
+
+/// Operators that require the key to match (after any `ForAnyValue:`).
+const POSITIVE_OPERATORS: [&str; 6] = [
+    "stringequals",
+    "stringequalsignorecase",
+    "stringlike",
+    "arnequals",
+    "arnlike",
+    "ipaddress",
+];
+
+/// The first condition entry that restricts the statement, described.
+/// Keys are ANDed, so one restricting entry is enough.
+fn restricting_condition(condition: &Value) -> Option<String> {
+    let operators = scalar(condition).as_object()?;
+    for (operator, entries) in operators {
+        let lower = operator.to_ascii_lowercase();
+        if lower.starts_with("forallvalues:") {
+            continue; // true when the key is absent
+        }
+        let base = lower.strip_prefix("foranyvalue:").unwrap_or(&lower);
+        if !POSITIVE_OPERATORS.contains(&base) {
+            continue; // Not..., ...IfExists, Null, Bool and the rest
+        }
+        let Some(entries) = scalar(entries).as_object() else {
+            continue;
+        };
+        for (key, values) in entries {
+            let key_lower = key.to_ascii_lowercase();
+            if !RESTRICTING_KEYS.contains(&key_lower.as_str()) {
+                continue;
+            }
+            let values: Vec<Option<String>> = one_or_many(values).map(as_plain_string).collect();
+            let fixed = !values.is_empty()
+                && values.iter().all(|v| {
+                    v.as_deref().is_some_and(|v| {
+                        !v.is_empty()
+                            && !v.contains(['*', '?'])
+                            && !v.contains("${")
+                            && (key_lower != "aws:sourceip" || narrow_ip_range(v))
+                    })
+                });
+            if fixed {
+                return Some(format!("{operator} on {key}"));
+            }
+        }
+    }
+    None
+}
+
+/// An address or CIDR no wider than /8 (IPv4) or /32 (IPv6).
+fn narrow_ip_range(value: &str) -> bool {
+    let (address, prefix) = match value.split_once('/') {
+        Some((a, p)) => match p.trim().parse::<u8>() {
+            Ok(p) => (a, Some(p)),
+            Err(_) => return false,
+        },
+        None => (value, None),
+    };
+    match address.trim().parse::<IpAddr>() {
+        Ok(IpAddr::V4(_)) => prefix.is_none_or(|p| (8..=32).contains(&p)),
+        Ok(IpAddr::V6(_)) => prefix.is_none_or(|p| (32..=128).contains(&p)),
+        Err(_) => false,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Block Public Access: every one of the four flags must be true.
+
+const BPA_FLAGS: [&str; 4] = [
+    "BlockPublicAcls",
+    "IgnorePublicAcls",
+    "BlockPublicPolicy",
+    "RestrictPublicBuckets",
+];
+
+fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure> {
+    let config = field(params, "PublicAccessBlockConfiguration").unwrap_or(&Value::Null);
+    let is_true = |flag: &str| match field(config, flag).map(scalar) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    };
+    let off: Vec<&str> = BPA_FLAGS.into_iter().filter(|f| !is_true(f)).collect();
+    if off.is_empty() {
+        return None;
+    }
+    let (scope, bucket) = bpa_scope(kind, record);
+    Some(Exposure {
+        kind,
+        severity: bpa_severity(kind),
+        reason: format!(
+            "Block Public Access for {scope} now has {} off (an omitted flag is off)",
+            off.join(", ")
+        ),
+        bucket,
+        key: None,
+    })
+}
+
+fn bpa_deleted(kind: Kind, record: &Record) -> Exposure {
+    let (scope, bucket) = bpa_scope(kind, record);
+    Exposure {
+        kind,
+        severity: bpa_severity(kind),
+        reason: format!("Block Public Access for {scope} was deleted: all four protections are off"),
+        bucket,
+        key: None,
+    }
+}
+
+fn bpa_severity(kind: Kind) -> Severity {
+    if kind == Kind::AccountBpaDisabled {
+        Severity::Critical
+    } else {
+        Severity::Medium
+    }
+}
+
+fn bpa_scope(kind: Kind, record: &Record) -> (String, Option<String>) {
+    if kind == Kind::AccountBpaDisabled {
+        let account = field_text(record.params(), "x-amz-account-id")
+            .map(str::to_owned)
+            .unwrap_or_else(|| record.account());
+        (format!("account {account}"), None)
+    } else {
+        let bucket = bucket_name(record);
+        let scope = format!("bucket {}", bucket.as_deref().unwrap_or("(unnamed)"));
+        (scope, bucket)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Names of the exposed resources.
+
+/// `requestParameters.bucketName`, else the bucket in `resources`, else the
+/// virtual-host-style `Host`.
+pub(crate) fn bucket_name(record: &Record) -> Option<String> {
+    let params = record.params();
+    if let Some(name) = field_text(params, "bucketName").filter(|n| !n.is_empty()) {
+        return Some(name.to_owned());
+    }
+    let from_resources = record.resources.iter().flat_map(one_or_many).find_map(|r| {
+        (field_text(r, "type") == Some("AWS::S3::Bucket"))
+            .then(|| field_text(r, "ARN"))
+            .flatten()
+            .and_then(|arn| arn.rsplit(":::").next())
+            .map(str::to_owned)
+    });
+    from_resources.or_else(|| {
+        let host = field_text(params, "Host")?;
+        let (bucket, rest) = host.split_once(".s3")?;
+        (rest.starts_with('.') || rest.starts_with('-')).then(|| bucket.to_owned())
+    })
+}
+
+/// The access point's name, from the request or its ARN.
+fn access_point_name(record: &Record) -> Option<String> {
+    field_text(record.params(), "name")
+        .map(str::to_owned)
+        .or_else(|| {
+            record.resources.iter().flat_map(one_or_many).find_map(|r| {
+                let arn = field_text(r, "ARN")?;
+                arn.split_once(":accesspoint/").map(|(_, name)| name.to_owned())
+            })
+        })
+        .or_else(|| bucket_name(record))
+}
+
+/// A compact, bounded rendering of a small JSON value for a reason sentence.
+fn short_json(value: &Value) -> String {
+    let mut s = value.to_string();
+    if s.len() > 120 {
+        let mut cut = 117;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+        s.push_str("...");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests;

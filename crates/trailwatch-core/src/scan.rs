@@ -1,0 +1,465 @@
+//! Scanning one log file: decode, split, prefilter, detect, dedupe.
+
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+
+use flate2::bufread::MultiGzDecoder;
+use thiserror::Error;
+
+use crate::detect::{detect, Prefilter};
+use crate::finding::Finding;
+use crate::inflate::{Inflated, Inflater};
+use crate::records::{RecordReader, SplitError, SplitLimits};
+use crate::rules::RuleLimits;
+
+/// Bounds on what one log file may cost. Everything in a log file is
+/// attacker-influenced, so every dimension has a cap, and hitting one is an
+/// error that names the file, never a silent truncation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Decompressed bytes per file (gzip bombs).
+    pub max_decompressed_bytes: u64,
+    /// Bytes in one record.
+    pub max_record_bytes: usize,
+    /// JSON nesting depth inside a record (at most 128).
+    pub max_depth: u32,
+    /// Bytes of one bucket or access point policy.
+    pub max_policy_bytes: usize,
+    /// Findings reported for one file.
+    pub max_findings_per_file: usize,
+    /// Files whose decompressed size is at most this are inflated in one call
+    /// into a reused buffer (fast); larger ones are streamed (flat memory).
+    pub whole_file_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_decompressed_bytes: 1 << 30,
+            max_record_bytes: 1 << 20,
+            max_depth: 64,
+            max_policy_bytes: 256 << 10,
+            max_findings_per_file: 10_000,
+            whole_file_bytes: 32 << 20,
+        }
+    }
+}
+
+/// Why a log file could not be read completely.
+#[derive(Debug, Error)]
+pub enum ScanErrorKind {
+    /// Reading the bytes failed (file system, network): may succeed if retried.
+    #[error("cannot read: {0}")]
+    Source(io::Error),
+    /// The file is empty.
+    #[error("empty file")]
+    Empty,
+    /// Neither gzip nor JSON.
+    #[error("neither gzip nor a JSON document (starts with {0})")]
+    UnknownFormat(String),
+    /// The gzip stream is damaged.
+    #[error("gzip data is corrupt or truncated: {0}")]
+    Gzip(io::Error),
+    /// More decompressed bytes than allowed.
+    #[error("decompresses to more than {limit} bytes (gzip bomb or oversized log; raise the limit to read it)")]
+    TooLarge {
+        /// The cap in force.
+        limit: u64,
+    },
+    /// The JSON is not `{"Records":[...]}`.
+    #[error("not a CloudTrail log file: expected {expected} at byte {offset}")]
+    NotCloudTrail {
+        /// Decompressed byte offset.
+        offset: u64,
+        /// What should have been there.
+        expected: &'static str,
+    },
+    /// The document ends in the middle.
+    #[error("the JSON ends early, after {records} complete records")]
+    Truncated {
+        /// Records read before the end.
+        records: u64,
+    },
+    /// An element of `Records` is not an object.
+    #[error("record {index} is not a JSON object")]
+    RecordNotObject {
+        /// Zero-based record index.
+        index: u64,
+    },
+    /// A record is over the size cap.
+    #[error("record {index} is larger than {limit} bytes")]
+    RecordTooLarge {
+        /// Zero-based record index.
+        index: u64,
+        /// The cap in force.
+        limit: usize,
+    },
+    /// A record nests too deeply.
+    #[error("record {index} nests deeper than {limit} levels")]
+    TooDeep {
+        /// Zero-based record index.
+        index: u64,
+        /// The cap in force.
+        limit: u32,
+    },
+    /// Brackets do not match.
+    #[error("record {index} has mismatched brackets")]
+    Mismatched {
+        /// Zero-based record index.
+        index: u64,
+    },
+    /// A record the rules needed could not be parsed.
+    #[error("record {index} is not valid JSON: {source}")]
+    InvalidRecord {
+        /// Zero-based record index.
+        index: u64,
+        /// The parser's complaint.
+        source: serde_json::Error,
+    },
+    /// More findings than allowed; the rest of the file was not scanned.
+    #[error("more than {limit} findings; the rest of the file was not scanned")]
+    TooManyFindings {
+        /// The cap in force.
+        limit: usize,
+    },
+}
+
+/// A log file that could not be read completely, and why.
+#[derive(Debug, Error)]
+#[error("{log_file}: {kind}")]
+pub struct ScanError {
+    /// The file, as named by the caller.
+    pub log_file: String,
+    /// The reason.
+    pub kind: ScanErrorKind,
+}
+
+impl ScanError {
+    /// True when retrying might succeed (the bytes could not be fetched);
+    /// false when the content itself is bad.
+    pub fn is_transient(&self) -> bool {
+        matches!(self.kind, ScanErrorKind::Source(_))
+    }
+}
+
+/// Counters for one file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FileStats {
+    /// Bytes as stored (compressed).
+    pub stored_bytes: u64,
+    /// Bytes of JSON after decompression.
+    pub json_bytes: u64,
+    /// Records split out.
+    pub records: u64,
+    /// Records the prefilter let through to the parser.
+    pub candidates: u64,
+}
+
+/// The outcome of scanning one file: whatever was found before any error is
+/// kept, so an error never hides the findings that preceded it.
+#[derive(Debug)]
+pub struct FileScan {
+    /// The file, as named by the caller.
+    pub log_file: String,
+    /// Findings, deduplicated by event ID and kind.
+    pub findings: Vec<Finding>,
+    /// Counters.
+    pub stats: FileStats,
+    /// The first error, if the file could not be read completely.
+    pub error: Option<ScanError>,
+}
+
+/// Scans log files one after another, reusing its buffers: one per worker.
+pub struct Scanner {
+    limits: Limits,
+    prefilter: Prefilter,
+    inflater: Inflater,
+    /// Decompressed whole files.
+    whole: Vec<u8>,
+    /// Streaming window.
+    window: Vec<u8>,
+    /// Compressed bytes of a file read from disk.
+    stored: Vec<u8>,
+}
+
+impl Scanner {
+    /// A scanner enforcing `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Scanner {
+            limits,
+            prefilter: Prefilter::new(),
+            inflater: Inflater::new(),
+            whole: Vec::new(),
+            window: Vec::new(),
+            stored: Vec::new(),
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Scans a file on disk: read whole and inflated in one call when small
+    /// enough, streamed otherwise.
+    pub fn scan_path(&mut self, path: &Path, log_file: &str) -> FileScan {
+        let opened = File::open(path).and_then(|f| f.metadata().map(|m| (f, m.len())));
+        let (mut file, len) = match opened {
+            Ok(pair) => pair,
+            Err(e) => return FileScan::failed(log_file, ScanErrorKind::Source(e)),
+        };
+        // Compressed CloudTrail logs inflate about tenfold; a file that could
+        // not fit the whole-file buffer once inflated is streamed from disk.
+        if len <= self.limits.whole_file_bytes as u64 {
+            let mut stored = std::mem::take(&mut self.stored);
+            stored.clear();
+            let scan = match file.read_to_end(&mut stored) {
+                Ok(_) => self.scan_bytes(log_file, &stored),
+                Err(e) => FileScan::failed(log_file, ScanErrorKind::Source(e)),
+            };
+            self.stored = stored;
+            scan
+        } else {
+            self.scan_reader(log_file, file)
+        }
+    }
+
+    /// Scans a log file held in memory (gzip or plain JSON).
+    pub fn scan_bytes(&mut self, log_file: &str, data: &[u8]) -> FileScan {
+        let stored = data.len() as u64;
+        if is_gzip(data) && data.len() >= 18 {
+            // ISIZE: the last member's size mod 2^32, never more than the total.
+            let trailer: [u8; 4] = data[data.len() - 4..].try_into().expect("4 bytes");
+            let isize = u32::from_le_bytes(trailer) as u64;
+            if isize > self.limits.max_decompressed_bytes {
+                let limit = self.limits.max_decompressed_bytes;
+                return FileScan::failed(log_file, ScanErrorKind::TooLarge { limit });
+            }
+            if isize as usize <= self.limits.whole_file_bytes {
+                let mut whole = std::mem::take(&mut self.whole);
+                if whole.len() < isize as usize {
+                    whole.resize(isize as usize, 0);
+                }
+                let inflated = self.inflater.gunzip(data, &mut whole[..isize as usize]);
+                if let Inflated::Whole(len) = inflated {
+                    let reader = RecordReader::whole(whole, len, self.split_limits());
+                    let (scan, buffer) = self.scan_records(log_file, reader, stored, None);
+                    self.whole = buffer;
+                    return scan;
+                }
+                self.whole = whole;
+            }
+        }
+        self.scan_reader(log_file, data)
+    }
+
+    /// Scans a log file from a stream (gzip or plain JSON) with memory bounded
+    /// by one record plus one read chunk, whatever the file's size.
+    pub fn scan_reader<R: Read>(&mut self, log_file: &str, reader: R) -> FileScan {
+        let source_failed = Cell::new(false);
+        let stored_bytes = Cell::new(0u64);
+        let mut counted = Counted {
+            inner: reader,
+            failed: &source_failed,
+            bytes: &stored_bytes,
+        };
+        let head = match read_head(&mut counted) {
+            Ok(head) => head,
+            Err(e) => return FileScan::failed(log_file, ScanErrorKind::Source(e)),
+        };
+        let input = BufReader::with_capacity(64 << 10, head.as_slice().chain(counted));
+        let window = std::mem::take(&mut self.window);
+        let limits = self.split_limits();
+        let (mut scan, window) = if head.is_empty() {
+            (FileScan::failed(log_file, ScanErrorKind::Empty), window)
+        } else if is_gzip(&head) {
+            let reader = RecordReader::streaming(MultiGzDecoder::new(input), window, limits);
+            self.scan_records(log_file, reader, 0, Some((&source_failed, true)))
+        } else if matches!(head.trim_ascii_start().first(), None | Some(b'{')) {
+            let reader = RecordReader::streaming(input, window, limits);
+            self.scan_records(log_file, reader, 0, Some((&source_failed, false)))
+        } else {
+            let start = describe_start(&head);
+            (FileScan::failed(log_file, ScanErrorKind::UnknownFormat(start)), window)
+        };
+        self.window = window;
+        scan.stats.stored_bytes = stored_bytes.get();
+        scan
+    }
+
+    fn split_limits(&self) -> SplitLimits {
+        SplitLimits {
+            max_decompressed_bytes: self.limits.max_decompressed_bytes,
+            max_record_bytes: self.limits.max_record_bytes,
+            max_depth: self.limits.max_depth,
+        }
+    }
+
+    /// Runs records through the prefilter and rules. `source` says whether
+    /// the raw source reported an I/O error and whether the data was gzip,
+    /// to tell transient read failures from corrupt content.
+    fn scan_records<R: Read>(
+        &mut self,
+        log_file: &str,
+        mut reader: RecordReader<R>,
+        stored_bytes: u64,
+        source: Option<(&Cell<bool>, bool)>,
+    ) -> (FileScan, Vec<u8>) {
+        let rule_limits = RuleLimits {
+            max_policy_bytes: self.limits.max_policy_bytes,
+        };
+        let mut stats = FileStats {
+            stored_bytes,
+            ..FileStats::default()
+        };
+        let mut findings = Vec::new();
+        let mut seen = HashSet::new();
+        let mut first_error = None;
+        loop {
+            let record = match reader.next_record() {
+                Ok(Some(record)) => record,
+                Ok(None) => break,
+                Err(e) => {
+                    let io_from_source = source.is_some_and(|(failed, _)| failed.get());
+                    let gzip = source.is_some_and(|(_, gzip)| gzip);
+                    first_error.get_or_insert(split_error_kind(e, io_from_source, gzip));
+                    break;
+                }
+            };
+            let index = stats.records;
+            stats.records += 1;
+            if !self.prefilter.is_candidate(record) {
+                continue;
+            }
+            stats.candidates += 1;
+            match detect(record, log_file, rule_limits) {
+                Ok(found) => {
+                    for finding in found {
+                        if !finding.event_id.is_empty()
+                            && !seen.insert((finding.event_id.clone(), finding.kind))
+                        {
+                            continue;
+                        }
+                        findings.push(finding);
+                    }
+                }
+                Err(source) => {
+                    first_error.get_or_insert(ScanErrorKind::InvalidRecord { index, source });
+                }
+            }
+            if findings.len() > self.limits.max_findings_per_file {
+                findings.truncate(self.limits.max_findings_per_file);
+                first_error.get_or_insert(ScanErrorKind::TooManyFindings {
+                    limit: self.limits.max_findings_per_file,
+                });
+                break;
+            }
+        }
+        stats.json_bytes = reader.bytes_in();
+        let scan = FileScan {
+            log_file: log_file.to_owned(),
+            findings,
+            stats,
+            error: first_error.map(|kind| ScanError {
+                log_file: log_file.to_owned(),
+                kind,
+            }),
+        };
+        (scan, reader.into_buffer())
+    }
+}
+
+impl FileScan {
+    fn failed(log_file: &str, kind: ScanErrorKind) -> Self {
+        FileScan {
+            log_file: log_file.to_owned(),
+            findings: Vec::new(),
+            stats: FileStats::default(),
+            error: Some(ScanError {
+                log_file: log_file.to_owned(),
+                kind,
+            }),
+        }
+    }
+}
+
+fn split_error_kind(e: SplitError, io_from_source: bool, gzip: bool) -> ScanErrorKind {
+    match e {
+        SplitError::Io(e) if io_from_source || !gzip => ScanErrorKind::Source(e),
+        SplitError::Io(e) => ScanErrorKind::Gzip(e),
+        SplitError::Empty => ScanErrorKind::Empty,
+        SplitError::DecompressedTooLarge { limit } => ScanErrorKind::TooLarge { limit },
+        SplitError::NotRecordsDocument { offset, expected } => {
+            ScanErrorKind::NotCloudTrail { offset, expected }
+        }
+        SplitError::Truncated { records } => ScanErrorKind::Truncated { records },
+        SplitError::RecordNotObject { index } => ScanErrorKind::RecordNotObject { index },
+        SplitError::RecordTooLarge { index, limit } => {
+            ScanErrorKind::RecordTooLarge { index, limit }
+        }
+        SplitError::TooDeep { index, limit } => ScanErrorKind::TooDeep { index, limit },
+        SplitError::Mismatched { index } => ScanErrorKind::Mismatched { index },
+    }
+}
+
+fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
+/// The first bytes of a stream, enough to tell gzip from JSON from junk.
+fn read_head<R: Read>(source: &mut R) -> io::Result<Vec<u8>> {
+    let mut head = vec![0; 16];
+    let mut filled = 0;
+    while filled < head.len() {
+        match source.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    head.truncate(filled);
+    Ok(head)
+}
+
+fn describe_start(bytes: &[u8]) -> String {
+    let head: String = bytes
+        .iter()
+        .take(16)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                (b as char).to_string()
+            } else {
+                format!("\\x{b:02x}")
+            }
+        })
+        .collect();
+    format!("`{head}`")
+}
+
+/// Counts the raw bytes read and remembers whether the source failed.
+struct Counted<'a, R> {
+    inner: R,
+    failed: &'a Cell<bool>,
+    bytes: &'a Cell<u64>,
+}
+
+impl<R: Read> Read for Counted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.bytes.set(self.bytes.get() + n as u64);
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() != io::ErrorKind::Interrupted {
+                    self.failed.set(true);
+                }
+                Err(e)
+            }
+        }
+    }
+}
