@@ -20,6 +20,7 @@ mod records;
 mod rules;
 mod scan;
 mod structure;
+pub mod text;
 
 pub use allowlist::{Allowlist, AllowlistError};
 pub use finding::{Finding, Kind, Severity};
@@ -45,4 +46,9 @@ pub fn detect_record(
 /// on bytes alone.
 pub fn watched_events() -> &'static [&'static str] {
     rules::WATCHED_EVENTS
+}
+
+/// The rules in prose, as `trailwatch explain` prints them.
+pub fn rules_explained() -> &'static str {
+    include_str!("explain.txt")
 }

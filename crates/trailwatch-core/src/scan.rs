@@ -283,7 +283,10 @@ impl Scanner {
             self.scan_records(log_file, reader, 0, Some((&source_failed, false)))
         } else {
             let start = describe_start(&head);
-            (FileScan::failed(log_file, ScanErrorKind::UnknownFormat(start)), window)
+            (
+                FileScan::failed(log_file, ScanErrorKind::UnknownFormat(start)),
+                window,
+            )
         };
         self.window = window;
         scan.stats.stored_bytes = stored_bytes.get();
@@ -373,7 +376,8 @@ impl Scanner {
 }
 
 impl FileScan {
-    fn failed(log_file: &str, kind: ScanErrorKind) -> Self {
+    /// The outcome of a file that could not be read at all.
+    pub fn failed(log_file: &str, kind: ScanErrorKind) -> Self {
         FileScan {
             log_file: log_file.to_owned(),
             findings: Vec::new(),

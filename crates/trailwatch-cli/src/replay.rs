@@ -1,0 +1,134 @@
+//! Reading many log files on all cores: a discovery thread feeds paths to
+//! one scanner per worker; the calling thread receives each file's outcome
+//! in completion order.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver};
+use trailwatch_core::{FileScan, Kind, Limits, ScanErrorKind, Scanner};
+
+use crate::discover::{discover, Filter, Item, Skipped};
+
+/// How to run a replay.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Paths given on the command line (`-` is standard input).
+    pub inputs: Vec<String>,
+    /// Path pruning.
+    pub filter: Filter,
+    /// Worker threads.
+    pub jobs: usize,
+    /// Per-file bounds.
+    pub limits: Limits,
+}
+
+/// Totals for the end-of-run summary.
+#[derive(Debug, Default, Clone)]
+pub struct Totals {
+    /// Files read completely.
+    pub files_ok: u64,
+    /// Files that could not be read completely.
+    pub files_failed: u64,
+    /// Records seen.
+    pub records: u64,
+    /// Records parsed by the rules.
+    pub candidates: u64,
+    /// Bytes as stored.
+    pub stored_bytes: u64,
+    /// Bytes of JSON.
+    pub json_bytes: u64,
+    /// Findings reported, by kind.
+    pub findings: BTreeMap<Kind, u64>,
+    /// Findings accepted by the allowlist.
+    pub suppressed: u64,
+    /// Digest and Insight files passed over.
+    pub side_files: u64,
+    /// Files and directories pruned by path.
+    pub pruned: u64,
+    /// Files in walked directories that are not logs.
+    pub other_files: u64,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Live progress, for a progress bar.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    /// Files done (read or failed).
+    pub done: u64,
+    /// Files discovered so far.
+    pub found: u64,
+    /// JSON bytes so far.
+    pub json_bytes: u64,
+}
+
+/// Runs the plan. `on_file` sees each file's outcome as it completes;
+/// `on_progress` is called after each file.
+pub fn run(
+    plan: &Plan,
+    mut on_file: impl FnMut(FileScan),
+    mut on_progress: impl FnMut(Progress),
+) -> Totals {
+    let started = Instant::now();
+    let skipped = Skipped::default();
+    let jobs = plan.jobs.max(1);
+    let (work_tx, work_rx) = bounded::<Item>(jobs * 64);
+    let (done_tx, done_rx) = bounded::<FileScan>(jobs * 4);
+    let mut totals = Totals::default();
+    thread::scope(|scope| {
+        let skipped = &skipped;
+        scope.spawn(move || discover(&plan.inputs, &plan.filter, skipped, &work_tx));
+        for _ in 0..jobs {
+            let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
+            scope.spawn(move || worker(plan.limits, work_rx, done_tx));
+        }
+        drop((work_rx, done_tx));
+        for scan in done_rx {
+            if scan.error.is_some() {
+                totals.files_failed += 1;
+            } else {
+                totals.files_ok += 1;
+            }
+            totals.records += scan.stats.records;
+            totals.candidates += scan.stats.candidates;
+            totals.stored_bytes += scan.stats.stored_bytes;
+            totals.json_bytes += scan.stats.json_bytes;
+            on_file(scan);
+            on_progress(Progress {
+                done: totals.files_ok + totals.files_failed,
+                found: skipped.found.load(Ordering::Relaxed),
+                json_bytes: totals.json_bytes,
+            });
+        }
+    });
+    totals.side_files = skipped.side_files.load(Ordering::Relaxed);
+    totals.pruned = skipped.pruned.load(Ordering::Relaxed);
+    totals.other_files = skipped.other_files.load(Ordering::Relaxed);
+    totals.elapsed = started.elapsed();
+    totals
+}
+
+fn worker(limits: Limits, work: Receiver<Item>, done: crossbeam_channel::Sender<FileScan>) {
+    let mut scanner = Scanner::new(limits);
+    for item in work {
+        let scan = match item {
+            Item::File(path) => scanner.scan_path(&path, &display(&path)),
+            Item::Stdin => scanner.scan_reader("-", io::stdin().lock()),
+            Item::Unreadable(path, e) => {
+                FileScan::failed(&display(&path), ScanErrorKind::Source(e))
+            }
+        };
+        if done.send(scan).is_err() {
+            return;
+        }
+    }
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
