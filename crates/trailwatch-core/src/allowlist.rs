@@ -79,9 +79,11 @@ struct Entry {
 impl Entry {
     fn matches(&self, finding: &Finding) -> bool {
         let bucket = finding.bucket.as_deref();
-        (self.buckets.is_empty() || bucket.is_some_and(|b| self.buckets.iter().any(|g| g.is_match(b))))
+        (self.buckets.is_empty()
+            || bucket.is_some_and(|b| self.buckets.iter().any(|g| g.is_match(b))))
             && (self.accounts.is_empty() || self.accounts.contains(&finding.account))
-            && (self.actors.is_empty() || self.actors.iter().any(|g| g.is_match(&finding.actor_arn)))
+            && (self.actors.is_empty()
+                || self.actors.iter().any(|g| g.is_match(&finding.actor_arn)))
             && (self.kinds.is_empty() || self.kinds.contains(&finding.kind))
     }
 }
@@ -123,9 +125,15 @@ impl Allowlist {
         for (i, e) in file.allow.into_iter().enumerate() {
             let n = i + 1;
             if e.reason.trim().is_empty() {
-                return Err(invalid(format!("allow entry {n}: `reason` must say why it is accepted")));
+                return Err(invalid(format!(
+                    "allow entry {n}: `reason` must say why it is accepted"
+                )));
             }
-            if e.buckets.is_empty() && e.accounts.is_empty() && e.actors.is_empty() && e.kinds.is_empty() {
+            if e.buckets.is_empty()
+                && e.accounts.is_empty()
+                && e.actors.is_empty()
+                && e.kinds.is_empty()
+            {
                 return Err(invalid(format!(
                     "allow entry {n}: give at least one of buckets, accounts, actors, kinds (an empty entry would hide everything)"
                 )));
@@ -133,7 +141,10 @@ impl Allowlist {
             let kinds = e
                 .kinds
                 .iter()
-                .map(|k| k.parse::<Kind>().map_err(|m| invalid(format!("allow entry {n}: {m}"))))
+                .map(|k| {
+                    k.parse::<Kind>()
+                        .map_err(|m| invalid(format!("allow entry {n}: {m}")))
+                })
                 .collect::<Result<_, _>>()?;
             entries.push(Entry {
                 buckets: globs(&e.buckets, n)?,

@@ -28,7 +28,8 @@ impl Prefilter {
             let value = &record[at + b"\"eventName\"".len()..];
             match event_name_value(value) {
                 NameValue::Plain(name) => {
-                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name) else {
+                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name)
+                    else {
                         return false;
                     };
                     !UPLOAD_EVENTS.contains(&watched)
@@ -59,7 +60,11 @@ fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
     }
     let Some((b'"', after)) = rest.split_first() else {
         // An array (`["PutBucketAcl"]`) or something stranger.
-        return if rest.first() == Some(&b'[') { NameValue::Unusual } else { NameValue::NotAString };
+        return if rest.first() == Some(&b'[') {
+            NameValue::Unusual
+        } else {
+            NameValue::NotAString
+        };
     };
     match memchr::memchr2(b'"', b'\\', after) {
         Some(end) if after[end] == b'"' => NameValue::Plain(&after[..end]),
@@ -69,8 +74,16 @@ fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
 
 fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
     let (first, len) = (needle[0], needle.len());
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), haystack)
-        .any(|at| haystack.get(at..at + len).is_some_and(|w| w.eq_ignore_ascii_case(needle)))
+    memchr::memchr2_iter(
+        first.to_ascii_lowercase(),
+        first.to_ascii_uppercase(),
+        haystack,
+    )
+    .any(|at| {
+        haystack
+            .get(at..at + len)
+            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+    })
 }
 
 /// Parses one candidate record and applies the rules to it.
@@ -124,7 +137,9 @@ mod tests {
         ));
         // Uploads matter only with an ACL.
         assert!(!p.is_candidate(br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#));
-        assert!(p.is_candidate(br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#));
+        assert!(p.is_candidate(
+            br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#
+        ));
         assert!(p.is_candidate(br#"{"eventName":"Put\u0042ucketAcl"}"#));
     }
 }

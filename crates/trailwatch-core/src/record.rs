@@ -54,7 +54,11 @@ impl Record {
     /// The account the event belongs to.
     pub fn account(&self) -> String {
         opt_text(&self.recipient_account_id)
-            .or_else(|| self.user_identity.as_ref().and_then(|u| field_text(u, "accountId")))
+            .or_else(|| {
+                self.user_identity
+                    .as_ref()
+                    .and_then(|u| field_text(u, "accountId"))
+            })
             .unwrap_or_default()
             .to_owned()
     }
@@ -112,8 +116,11 @@ pub(crate) fn opt_text(v: &Option<Value>) -> Option<&str> {
 /// Looks a key up case-insensitively (`Host`/`host`, header names, IAM keys).
 pub(crate) fn field<'a>(object: &'a Value, key: &str) -> Option<&'a Value> {
     let map = scalar(object).as_object()?;
-    map.get(key)
-        .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    map.get(key).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    })
 }
 
 /// `field`, then `text`.

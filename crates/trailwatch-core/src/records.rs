@@ -165,7 +165,9 @@ impl<R: Read> RecordReader<R> {
             (Phase::CommaOrEnd, _) => (phase, "`,` or `]` after a record"),
             (Phase::RootClose, b'}') => (Phase::Trailing, ""),
             (Phase::RootClose, _) => (phase, "`}` closing the document"),
-            (Phase::Element | Phase::Trailing | Phase::Done, _) => unreachable!("handled by caller"),
+            (Phase::Element | Phase::Trailing | Phase::Done, _) => {
+                unreachable!("handled by caller")
+            }
         };
         if !expected.is_empty() {
             return Err(self.unexpected(expected));
@@ -338,7 +340,13 @@ mod tests {
     fn splits_compact_and_pretty_documents() {
         let doc = br#"{"Records":[{"a":"}{"},{"b":[{"c":"\\\""}]}]}"#;
         let records = split(doc, 3).unwrap();
-        assert_eq!(records, vec![br#"{"a":"}{"}"#.to_vec(), br#"{"b":[{"c":"\\\""}]}"#.to_vec()]);
+        assert_eq!(
+            records,
+            vec![
+                br#"{"a":"}{"}"#.to_vec(),
+                br#"{"b":[{"c":"\\\""}]}"#.to_vec()
+            ]
+        );
         let pretty = b"\n{ \"Records\" : [\n  {\"x\": 1} ,\n  {\"y\": 2}\n ]\n}\n";
         assert_eq!(split(pretty, 5).unwrap().len(), 2);
         assert!(split(br#"{"Records":[]}"#, 64).unwrap().is_empty());
@@ -368,15 +376,31 @@ mod tests {
     #[test]
     fn bounds_record_size_depth_and_total() {
         let big = format!(r#"{{"Records":[{{"a":"{}"}}]}}"#, "x".repeat(2 << 20));
-        assert!(matches!(split(big.as_bytes(), 1 << 16), Err(SplitError::RecordTooLarge { index: 0, .. })));
-        let deep = format!(r#"{{"Records":[{{"a":{}1{}}}]}}"#, "[".repeat(100_000), "]".repeat(100_000));
-        assert!(matches!(split(deep.as_bytes(), 1 << 16), Err(SplitError::TooDeep { limit: 64, .. })));
+        assert!(matches!(
+            split(big.as_bytes(), 1 << 16),
+            Err(SplitError::RecordTooLarge { index: 0, .. })
+        ));
+        let deep = format!(
+            r#"{{"Records":[{{"a":{}1{}}}]}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        assert!(matches!(
+            split(deep.as_bytes(), 1 << 16),
+            Err(SplitError::TooDeep { limit: 64, .. })
+        ));
         let mut reader = RecordReader::streaming(
             big.as_bytes(),
             Vec::new(),
-            SplitLimits { max_decompressed_bytes: 1000, ..limits() },
+            SplitLimits {
+                max_decompressed_bytes: 1000,
+                ..limits()
+            },
         );
-        assert!(matches!(reader.next_record(), Err(SplitError::DecompressedTooLarge { limit: 1000 })));
+        assert!(matches!(
+            reader.next_record(),
+            Err(SplitError::DecompressedTooLarge { limit: 1000 })
+        ));
     }
 
     fn record() -> impl Strategy<Value = serde_json::Value> {

@@ -97,7 +97,10 @@ pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Exposure> {
 
 /// The two groups that make a grant public.
 const PUBLIC_GROUPS: [(&str, &str); 2] = [
-    ("acs.amazonaws.com/groups/global/allusers", "AllUsers (anyone on the internet)"),
+    (
+        "acs.amazonaws.com/groups/global/allusers",
+        "AllUsers (anyone on the internet)",
+    ),
     (
         "acs.amazonaws.com/groups/global/authenticatedusers",
         "AuthenticatedUsers (any AWS account)",
@@ -131,7 +134,11 @@ const GRANT_HEADERS: [(&str, &str); 5] = [
 ];
 
 fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure> {
-    let target = if kind == Kind::ObjectAclPublic { "object" } else { "bucket" };
+    let target = if kind == Kind::ObjectAclPublic {
+        "object"
+    } else {
+        "bucket"
+    };
     let mut worst: Option<(Severity, String)> = None;
     let mut consider = |severity: Severity, reason: String| {
         if worst.as_ref().is_none_or(|(s, _)| severity > *s) {
@@ -151,7 +158,11 @@ fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure>
             } else {
                 "anyone on the internet"
             };
-            let can = if severity == Severity::Critical { "read and write" } else { "read" };
+            let can = if severity == Severity::Critical {
+                "read and write"
+            } else {
+                "read"
+            };
             consider(
                 severity,
                 format!("canned ACL `{canned}` lets {who} {can} the {target}"),
@@ -348,7 +359,10 @@ fn public_statement(statement: &Value) -> Option<PublicStatement> {
 /// Allow, `"*"`, `{"AWS":"*"}` (alone or in a list), or any Federated principal.
 fn public_principal(statement: &Value) -> Option<String> {
     if let Some(not_principal) = field(statement, "NotPrincipal") {
-        return Some(format!("everyone except NotPrincipal {}", short_json(not_principal)));
+        return Some(format!(
+            "everyone except NotPrincipal {}",
+            short_json(not_principal)
+        ));
     }
     let principal = field(statement, "Principal")?;
     let is_star = |v: &Value| v.as_str().is_some_and(|s| s.trim() == "*");
@@ -391,7 +405,12 @@ fn describe_actions(statement: &Value) -> (Severity, String) {
     } else {
         Severity::Critical
     };
-    let mut listed = actions.iter().take(3).copied().collect::<Vec<_>>().join(", ");
+    let mut listed = actions
+        .iter()
+        .take(3)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
     if actions.len() > 3 {
         listed.push_str(&format!(" and {} more", actions.len() - 3));
     }
@@ -523,7 +542,9 @@ fn bpa_deleted(kind: Kind, record: &Record) -> Exposure {
     Exposure {
         kind,
         severity: bpa_severity(kind),
-        reason: format!("Block Public Access for {scope} was deleted: all four protections are off"),
+        reason: format!(
+            "Block Public Access for {scope} was deleted: all four protections are off"
+        ),
         bucket,
         key: None,
     }
@@ -569,8 +590,13 @@ pub(crate) fn bucket_name(record: &Record) -> Option<String> {
     });
     from_resources.or_else(|| {
         let host = field_text(params, "Host")?;
-        let (bucket, rest) = host.split_once(".s3")?;
-        (rest.starts_with('.') || rest.starts_with('-')).then(|| bucket.to_owned())
+        // The last `.s3`: a bucket name may contain `.s3`, the endpoint never
+        // does after it. `{account}.s3-control...` names an account, not a bucket.
+        let (bucket, rest) = host.rsplit_once(".s3")?;
+        (!bucket.is_empty()
+            && (rest.starts_with('.') || rest.starts_with('-'))
+            && !rest.starts_with("-control"))
+        .then(|| bucket.to_owned())
     })
 }
 
@@ -581,7 +607,8 @@ fn access_point_name(record: &Record) -> Option<String> {
         .or_else(|| {
             record.resources.iter().flat_map(one_or_many).find_map(|r| {
                 let arn = field_text(r, "ARN")?;
-                arn.split_once(":accesspoint/").map(|(_, name)| name.to_owned())
+                arn.split_once(":accesspoint/")
+                    .map(|(_, name)| name.to_owned())
             })
         })
         .or_else(|| bucket_name(record))

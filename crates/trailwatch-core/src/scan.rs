@@ -78,43 +78,43 @@ pub enum ScanErrorKind {
         expected: &'static str,
     },
     /// The document ends in the middle.
-    #[error("the JSON ends early, after {records} complete records")]
+    #[error("the JSON ends early (truncated, or a string left open), after {records} complete records")]
     Truncated {
         /// Records read before the end.
         records: u64,
     },
     /// An element of `Records` is not an object.
-    #[error("record {index} is not a JSON object")]
+    #[error("record {} is not a JSON object", .index + 1)]
     RecordNotObject {
-        /// Zero-based record index.
+        /// Zero-based record index (messages count from 1).
         index: u64,
     },
     /// A record is over the size cap.
-    #[error("record {index} is larger than {limit} bytes")]
+    #[error("record {} is larger than {limit} bytes", .index + 1)]
     RecordTooLarge {
-        /// Zero-based record index.
+        /// Zero-based record index (messages count from 1).
         index: u64,
         /// The cap in force.
         limit: usize,
     },
     /// A record nests too deeply.
-    #[error("record {index} nests deeper than {limit} levels")]
+    #[error("record {} nests deeper than {limit} levels", .index + 1)]
     TooDeep {
-        /// Zero-based record index.
+        /// Zero-based record index (messages count from 1).
         index: u64,
         /// The cap in force.
         limit: u32,
     },
     /// Brackets do not match.
-    #[error("record {index} has mismatched brackets")]
+    #[error("record {} has mismatched brackets", .index + 1)]
     Mismatched {
-        /// Zero-based record index.
+        /// Zero-based record index (messages count from 1).
         index: u64,
     },
     /// A record the rules needed could not be parsed.
-    #[error("record {index} is not valid JSON: {source}")]
+    #[error("record {} is not valid JSON: {source}", .index + 1)]
     InvalidRecord {
-        /// Zero-based record index.
+        /// Zero-based record index (messages count from 1).
         index: u64,
         /// The parser's complaint.
         source: serde_json::Error,
@@ -231,14 +231,14 @@ impl Scanner {
     pub fn scan_bytes(&mut self, log_file: &str, data: &[u8]) -> FileScan {
         let stored = data.len() as u64;
         if is_gzip(data) && data.len() >= 18 {
-            // ISIZE: the last member's size mod 2^32, never more than the total.
+            // ISIZE: the last member's size mod 2^32. Only a hint: a truncated
+            // or multi-member file has another number there, and streaming
+            // (which enforces the cap byte by byte) handles every such case.
             let trailer: [u8; 4] = data[data.len() - 4..].try_into().expect("4 bytes");
             let isize = u32::from_le_bytes(trailer) as u64;
-            if isize > self.limits.max_decompressed_bytes {
-                let limit = self.limits.max_decompressed_bytes;
-                return FileScan::failed(log_file, ScanErrorKind::TooLarge { limit });
-            }
-            if isize as usize <= self.limits.whole_file_bytes {
+            if isize as usize <= self.limits.whole_file_bytes
+                && isize <= self.limits.max_decompressed_bytes
+            {
                 let mut whole = std::mem::take(&mut self.whole);
                 if whole.len() < isize as usize {
                     whole.resize(isize as usize, 0);

@@ -183,8 +183,8 @@ impl ObjectScanner {
                 if self.depth >= self.max_depth {
                     return Err(StructureError::TooDeep);
                 }
-                self.kinds = (self.kinds & !(1u128 << self.depth))
-                    | ((is_object as u128) << self.depth);
+                self.kinds =
+                    (self.kinds & !(1u128 << self.depth)) | ((is_object as u128) << self.depth);
                 self.depth += 1;
             } else {
                 if self.depth == 0 {

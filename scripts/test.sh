@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test of trailwatch: formatting, lints, the Rust test suite
+# (unit, property, fixture, CLI and moto_server end-to-end tests) and the
+# Terraform checks. Installs what the tests need, idempotently, with pinned
+# versions: a Python venv with moto_server (.venv-moto) and the Terraform
+# checkers (.venv-tf*, see test-terraform.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_venv .venv-moto scripts/requirements-moto.txt
+export TRAILWATCH_MOTO_SERVER="$PWD/.venv-moto/bin/moto_server"
+
+echo "==> cargo fmt --check"
+cargo fmt --all --check
+echo "==> cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --workspace --locked
+echo "==> terraform checks"
+bash scripts/test-terraform.sh
+echo "==> all tests passed"
