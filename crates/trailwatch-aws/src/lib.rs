@@ -1,0 +1,17 @@
+//! trailwatch-aws is trailwatch's edge to AWS, shared by the Lambda and the
+//! command line: reading log files from S3 (streamed into
+//! `trailwatch-core`), listing archives, and publishing findings as SNS
+//! alerts. Everything between those edges stays in the core, which knows
+//! nothing of AWS or async.
+
+mod alert;
+mod clients;
+mod s3;
+mod sns;
+
+pub use alert::{render, unreadable_log_finding, Alert, MAX_SUBJECT_CHARS};
+pub use clients::{load_sdk_config, s3_client, sns_client};
+pub use s3::{list_level, scan_object, FetchError, Level};
+pub use sns::{AlertError, SnsAlerter};
+
+pub use aws_config::SdkConfig;

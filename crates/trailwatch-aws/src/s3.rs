@@ -1,0 +1,149 @@
+//! Reading CloudTrail log files from S3, streamed into the core's scanner so
+//! that memory stays flat whatever the object's size, and listing an
+//! archive one key level at a time so callers can prune by the layout.
+
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use thiserror::Error;
+use tokio_util::io::SyncIoBridge;
+use trailwatch_core::{FileScan, Limits, Scanner};
+
+/// Objects up to this size are fetched whole and inflated in one call
+/// (fastest); larger ones are streamed.
+const WHOLE_OBJECT_BYTES: i64 = 4 << 20;
+
+/// Why an object could not be fetched or listed.
+#[derive(Debug, Error)]
+pub enum FetchError {
+    /// No such object (deleted after the notification, or never there).
+    #[error("s3://{bucket}/{key}: no such object")]
+    NotFound {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// The caller may not read it (IAM, bucket policy, KMS).
+    #[error("s3://{bucket}/{key}: access denied: {message}")]
+    AccessDenied {
+        /// The bucket.
+        bucket: String,
+        /// The key or prefix.
+        key: String,
+        /// S3's explanation.
+        message: String,
+    },
+    /// Anything else: network, throttling, server errors.
+    #[error("s3://{bucket}/{key}: {message}")]
+    Other {
+        /// The bucket.
+        bucket: String,
+        /// The key or prefix.
+        key: String,
+        /// The SDK's error with its context.
+        message: String,
+    },
+}
+
+impl FetchError {
+    fn from_sdk<E>(bucket: &str, key: &str, err: SdkError<E, HttpResponse>) -> FetchError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let status = err.raw_response().map(|r| r.status().as_u16());
+        let code = err.code().map(str::to_owned);
+        let message = DisplayErrorContext(&err).to_string();
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        match (code.as_deref(), status) {
+            (Some("NoSuchKey" | "NotFound" | "NoSuchBucket"), _) | (_, Some(404)) => {
+                FetchError::NotFound { bucket, key }
+            }
+            (Some("AccessDenied" | "Forbidden" | "AllAccessDisabled" | "KMS.AccessDeniedException"), _)
+            | (_, Some(403)) => FetchError::AccessDenied {
+                bucket,
+                key,
+                message,
+            },
+            _ => FetchError::Other {
+                bucket,
+                key,
+                message,
+            },
+        }
+    }
+}
+
+/// Fetches `s3://bucket/key` and scans it as a log file named
+/// `s3://bucket/key`. Errors reading the body midway are reported in the
+/// returned scan as transient (`ScanError::is_transient`).
+pub async fn scan_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    limits: Limits,
+) -> Result<FileScan, FetchError> {
+    let object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| FetchError::from_sdk(bucket, key, e))?;
+    let log_file = format!("s3://{bucket}/{key}");
+    let size = object.content_length().unwrap_or(i64::MAX);
+    if size <= WHOLE_OBJECT_BYTES {
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| FetchError::Other {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+                message: format!("reading the body: {}", DisplayErrorContext(&e)),
+            })?
+            .into_bytes();
+        let scan = tokio::task::spawn_blocking(move || Scanner::new(limits).scan_bytes(&log_file, &bytes))
+            .await
+            .expect("the scanner does not panic");
+        return Ok(scan);
+    }
+    let body = SyncIoBridge::new(object.body.into_async_read());
+    let scan = tokio::task::spawn_blocking(move || Scanner::new(limits).scan_reader(&log_file, body))
+        .await
+        .expect("the scanner does not panic");
+    Ok(scan)
+}
+
+/// One level of an S3 "directory": the sub-prefixes and the objects
+/// (key and size) directly under `prefix`, all pages.
+#[derive(Debug, Default)]
+pub struct Level {
+    /// Common prefixes, each ending in `/`.
+    pub prefixes: Vec<String>,
+    /// Objects directly under the prefix.
+    pub objects: Vec<(String, u64)>,
+}
+
+/// Lists one level under `prefix` with delimiter `/`.
+pub async fn list_level(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Result<Level, FetchError> {
+    let mut level = Level::default();
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .delimiter("/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, e))?;
+        level
+            .prefixes
+            .extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+        level.objects.extend(
+            page.contents()
+                .iter()
+                .filter_map(|o| Some((o.key()?.to_owned(), o.size().unwrap_or(0).max(0) as u64))),
+        );
+    }
+    Ok(level)
+}

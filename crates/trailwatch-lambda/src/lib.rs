@@ -1,0 +1,246 @@
+//! The trailwatch Lambda: an S3 notification (direct, through SQS or SNS,
+//! from EventBridge, from CloudTrail's own SNS notification, or an S3 Batch
+//! Operations task) names a new CloudTrail log file; the function streams
+//! it through `trailwatch-core` and publishes one SNS alert per finding.
+//!
+//! Error semantics, so that no alert is lost and nothing loops forever:
+//! - a transient S3 or SNS failure fails the invocation (or the SQS message,
+//!   or the Batch task, as `TemporaryFailure`), so it is retried;
+//! - a log file that cannot be decoded, or that no longer exists, is alerted
+//!   as `unreadable-log-file` and not retried;
+//! - an event of unknown shape is an error, never silently accepted.
+
+pub mod events;
+mod settings;
+
+use std::time::Instant;
+
+use aws_lambda_events::event::s3::batch_job::{S3BatchJobResponse, S3BatchJobResult};
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
+use lambda_runtime::LambdaEvent;
+use serde_json::{json, Value};
+use thiserror::Error;
+use trailwatch_aws::{scan_object, unreadable_log_finding, AlertError, FetchError, SnsAlerter};
+use trailwatch_core::{Allowlist, Finding, Limits, ScanError};
+
+pub use settings::{AllowlistSource, Settings, SettingsError};
+
+use crate::events::{classify, is_cloudtrail_log, BatchJob, ObjectRef, Trigger};
+
+/// Everything built once per container and shared by invocations.
+pub struct App {
+    s3: aws_sdk_s3::Client,
+    alerter: SnsAlerter,
+    allowlist: Allowlist,
+    limits: Limits,
+    allowed_buckets: Option<Vec<String>>,
+}
+
+impl App {
+    /// Builds the clients and loads the allowlist (inline, or from S3).
+    pub async fn new(sdk: &trailwatch_aws::SdkConfig, settings: Settings) -> anyhow::Result<App> {
+        let s3 = trailwatch_aws::s3_client(sdk);
+        let allowlist = match &settings.allowlist {
+            AllowlistSource::None => Allowlist::default(),
+            AllowlistSource::Inline(text) => Allowlist::parse(text, "TRAILWATCH_CONFIG")?,
+            AllowlistSource::S3 { bucket, key } => {
+                let object = s3
+                    .get_object()
+                    .bucket(bucket)
+                    .key(key)
+                    .send()
+                    .await
+                    .map_err(|e| anyhow::anyhow!("reading the allowlist s3://{bucket}/{key}: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+                let bytes = object.body.collect().await?.into_bytes();
+                let text = String::from_utf8(bytes.to_vec())
+                    .map_err(|_| anyhow::anyhow!("s3://{bucket}/{key}: the allowlist is not UTF-8"))?;
+                Allowlist::parse(&text, &format!("s3://{bucket}/{key}"))?
+            }
+        };
+        Ok(App {
+            alerter: SnsAlerter::new(trailwatch_aws::sns_client(sdk), settings.topic_arn),
+            s3,
+            allowlist,
+            limits: settings.limits,
+            allowed_buckets: settings.allowed_buckets,
+        })
+    }
+}
+
+/// Why one object could not be handled; every variant is retried.
+#[derive(Debug, Error)]
+enum Retry {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Read(ScanError),
+    #[error(transparent)]
+    Alert(#[from] AlertError),
+}
+
+/// What became of one object.
+#[derive(Debug)]
+enum Handled {
+    Scanned,
+    Skipped(&'static str),
+    Refused,
+    Unreadable(String),
+}
+
+/// The function: recognises the event, handles every object it names, and
+/// answers in the form the event source expects.
+pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+    let trigger = classify(&event.payload).map_err(|e| {
+        tracing::error!(error = %e, "event not understood");
+        e
+    })?;
+    match trigger {
+        Trigger::TestEvent => {
+            tracing::info!("s3:TestEvent acknowledged");
+            Ok(json!({ "testEvent": true }))
+        }
+        Trigger::Objects(objects) => {
+            let mut failures = Vec::new();
+            let mut handled = 0;
+            for object in &objects {
+                match process(app, object).await {
+                    Ok(_) => handled += 1,
+                    Err(e) => failures.push(e.to_string()),
+                }
+            }
+            if !failures.is_empty() {
+                return Err(format!("{} of {} log files failed: {}", failures.len(), objects.len(), failures.join("; ")).into());
+            }
+            Ok(json!({ "files": handled }))
+        }
+        Trigger::Queue(messages) => {
+            let mut response = SqsBatchResponse::default();
+            for message in messages {
+                let result = match message.objects {
+                    Err(e) => Err(e.to_string()),
+                    Ok(objects) => {
+                        let mut first_failure = None;
+                        for object in &objects {
+                            if let Err(e) = process(app, object).await {
+                                first_failure.get_or_insert(e.to_string());
+                            }
+                        }
+                        first_failure.map_or(Ok(()), Err)
+                    }
+                };
+                if let Err(reason) = result {
+                    tracing::error!(message_id = %message.message_id, %reason, "SQS message failed; it will be retried");
+                    let mut failure = BatchItemFailure::default();
+                    failure.item_identifier = message.message_id;
+                    response.batch_item_failures.push(failure);
+                }
+            }
+            Ok(serde_json::to_value(response)?)
+        }
+        Trigger::Batch(job) => Ok(serde_json::to_value(batch(app, job).await)?),
+    }
+}
+
+async fn batch(app: &App, job: BatchJob) -> S3BatchJobResponse {
+    let mut response = S3BatchJobResponse::default();
+    response.invocation_schema_version = Some(job.schema_version);
+    response.invocation_id = Some(job.invocation_id);
+    response.treat_missing_keys_as = Some("PermanentFailure".into());
+    for task in job.tasks {
+        let (code, text) = match task.object {
+            Err(e) => ("PermanentFailure", e.to_string()),
+            Ok(object) => match process(app, &object).await {
+                Ok(Handled::Scanned) => ("Succeeded", "scanned".to_owned()),
+                Ok(Handled::Skipped(why)) => ("Succeeded", format!("skipped: {why}")),
+                Ok(Handled::Refused) => ("PermanentFailure", "bucket not in TRAILWATCH_ALLOWED_BUCKETS".to_owned()),
+                Ok(Handled::Unreadable(why)) => ("PermanentFailure", format!("unreadable (alerted): {why}")),
+                Err(e) => ("TemporaryFailure", e.to_string()),
+            },
+        };
+        let mut result = S3BatchJobResult::default();
+        result.task_id = Some(task.task_id);
+        result.result_code = Some(code.to_owned());
+        result.result_string = Some(text);
+        response.results.push(result);
+    }
+    response
+}
+
+/// Reads one object and alerts on what it holds.
+async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
+    let ObjectRef { bucket, key, .. } = object;
+    if let Some(allowed) = &app.allowed_buckets {
+        if !allowed.iter().any(|b| b == bucket) {
+            tracing::error!(%bucket, %key, "event names a bucket outside TRAILWATCH_ALLOWED_BUCKETS; refused");
+            return Ok(Handled::Refused);
+        }
+    }
+    if let Err(why) = is_cloudtrail_log(key) {
+        tracing::info!(%bucket, %key, why, "not a CloudTrail log file; skipped");
+        return Ok(Handled::Skipped(why));
+    }
+    let started = Instant::now();
+    let fetched = match scan_object(&app.s3, bucket, key, app.limits).await {
+        Err(FetchError::NotFound { .. }) if object.alternate_key.is_some() => {
+            let alternate = object.alternate_key.as_deref().unwrap_or_default();
+            scan_object(&app.s3, bucket, alternate, app.limits).await
+        }
+        other => other,
+    };
+    let scan = match fetched {
+        Ok(scan) => scan,
+        Err(FetchError::NotFound { .. }) => {
+            let why = "the object does not exist (deleted after it was written?)".to_owned();
+            alert_unreadable(app, bucket, key, &why).await?;
+            return Ok(Handled::Unreadable(why));
+        }
+        Err(e) => {
+            tracing::error!(%bucket, %key, error = %e, "cannot fetch the log file; will be retried");
+            return Err(e.into());
+        }
+    };
+    if let Some(error) = &scan.error {
+        if error.is_transient() {
+            tracing::error!(%bucket, %key, error = %error, "reading the log file failed midway; will be retried");
+            return Err(Retry::Read(scan.error.expect("checked above")));
+        }
+    }
+    let (suppressed, alerts): (Vec<Finding>, Vec<Finding>) =
+        scan.findings.into_iter().partition(|f| app.allowlist.suppression(f).is_some());
+    for finding in &suppressed {
+        tracing::info!(
+            event_id = %finding.event_id,
+            kind = %finding.kind,
+            reason = app.allowlist.suppression(finding).unwrap_or_default(),
+            "finding accepted by the allowlist"
+        );
+    }
+    app.alerter.publish(&alerts).await?;
+    tracing::info!(
+        %bucket,
+        %key,
+        bytes = scan.stats.stored_bytes,
+        json_bytes = scan.stats.json_bytes,
+        records = scan.stats.records,
+        findings = alerts.len(),
+        suppressed = suppressed.len(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "log file scanned"
+    );
+    match scan.error {
+        None => Ok(Handled::Scanned),
+        Some(error) => {
+            let why = error.kind.to_string();
+            alert_unreadable(app, bucket, key, &why).await?;
+            Ok(Handled::Unreadable(why))
+        }
+    }
+}
+
+async fn alert_unreadable(app: &App, bucket: &str, key: &str, why: &str) -> Result<(), Retry> {
+    tracing::error!(%bucket, %key, reason = %why, "log file unreadable; alerting");
+    app.alerter
+        .publish(&[unreadable_log_finding(bucket, key, why)])
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,155 @@
+//! The function's configuration, from its environment.
+
+use thiserror::Error;
+use trailwatch_core::Limits;
+
+/// Where the allowlist comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowlistSource {
+    /// No allowlist: every finding alerts.
+    None,
+    /// TOML given inline in `TRAILWATCH_CONFIG`.
+    Inline(String),
+    /// A TOML object named by an `s3://bucket/key` URI in `TRAILWATCH_CONFIG`.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+}
+
+/// Configuration read once at start.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `SNS_TOPIC_ARN`: where alerts go (required).
+    pub topic_arn: String,
+    /// `TRAILWATCH_CONFIG`: the allowlist.
+    pub allowlist: AllowlistSource,
+    /// Per-file bounds; `TRAILWATCH_MAX_DECOMPRESSED_BYTES` sets the size cap.
+    pub limits: Limits,
+    /// `TRAILWATCH_ALLOWED_BUCKETS` (comma-separated): events naming other
+    /// buckets are refused. Unset: any bucket.
+    pub allowed_buckets: Option<Vec<String>>,
+}
+
+/// A configuration problem, found at start rather than at the first event.
+#[derive(Debug, Error)]
+pub enum SettingsError {
+    /// A required variable is unset or empty.
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    /// A variable has a value that cannot be used.
+    #[error("{name}: {problem}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl Settings {
+    /// Reads the settings from the process environment.
+    pub fn from_env() -> Result<Settings, SettingsError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let topic_arn = get("SNS_TOPIC_ARN").ok_or(SettingsError::Missing("SNS_TOPIC_ARN"))?;
+        if !topic_arn.starts_with("arn:") {
+            return Err(SettingsError::Invalid {
+                name: "SNS_TOPIC_ARN",
+                problem: format!("`{topic_arn}` is not an ARN"),
+            });
+        }
+        let allowlist = match get("TRAILWATCH_CONFIG") {
+            None => AllowlistSource::None,
+            Some(uri) if uri.starts_with("s3://") => {
+                let (bucket, key) = uri["s3://".len()..].split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty()).ok_or(
+                    SettingsError::Invalid {
+                        name: "TRAILWATCH_CONFIG",
+                        problem: format!("`{uri}` is not of the form s3://bucket/key"),
+                    },
+                )?;
+                AllowlistSource::S3 {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                }
+            }
+            Some(_) => AllowlistSource::Inline(lookup("TRAILWATCH_CONFIG").unwrap_or_default()),
+        };
+        let mut limits = Limits::default();
+        if let Some(cap) = get("TRAILWATCH_MAX_DECOMPRESSED_BYTES") {
+            limits.max_decompressed_bytes = cap.parse().map_err(|_| SettingsError::Invalid {
+                name: "TRAILWATCH_MAX_DECOMPRESSED_BYTES",
+                problem: format!("`{cap}` is not a whole number of bytes"),
+            })?;
+        }
+        let allowed_buckets = get("TRAILWATCH_ALLOWED_BUCKETS").map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|b| !b.is_empty())
+                .map(str::to_owned)
+                .collect()
+        });
+        Ok(Settings {
+            topic_arn,
+            allowlist,
+            limits,
+            allowed_buckets,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn topic_is_required() {
+        let err = settings(&[]).unwrap_err();
+        assert_eq!(err.to_string(), "SNS_TOPIC_ARN is required but not set");
+        assert!(settings(&[("SNS_TOPIC_ARN", "alerts")]).is_err());
+    }
+
+    #[test]
+    fn reads_every_variable() {
+        let s = settings(&[
+            ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts"),
+            ("TRAILWATCH_CONFIG", "s3://config-bucket/trailwatch/allow.toml"),
+            ("TRAILWATCH_MAX_DECOMPRESSED_BYTES", "1000000"),
+            ("TRAILWATCH_ALLOWED_BUCKETS", "trail-a, trail-b,"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.allowlist,
+            AllowlistSource::S3 {
+                bucket: "config-bucket".into(),
+                key: "trailwatch/allow.toml".into()
+            }
+        );
+        assert_eq!(s.limits.max_decompressed_bytes, 1_000_000);
+        assert_eq!(s.allowed_buckets, Some(vec!["trail-a".to_owned(), "trail-b".to_owned()]));
+        let inline = settings(&[
+            ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts"),
+            ("TRAILWATCH_CONFIG", "[[allow]]\nreason = \"x\"\nbuckets = [\"www\"]\n"),
+        ])
+        .unwrap();
+        assert!(matches!(inline.allowlist, AllowlistSource::Inline(t) if t.contains("[[allow]]")));
+        assert!(settings(&[
+            ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:1:a"),
+            ("TRAILWATCH_MAX_DECOMPRESSED_BYTES", "lots")
+        ])
+        .is_err());
+        assert!(settings(&[("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:1:a"), ("TRAILWATCH_CONFIG", "s3://bucket-only")]).is_err());
+    }
+}
