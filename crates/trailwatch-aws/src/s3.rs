@@ -147,3 +147,32 @@ pub async fn list_level(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str)
     }
     Ok(level)
 }
+
+/// Lists every object under `prefix` (no delimiter) in key order, starting
+/// after `start_after` when given, calling `visit(key, size)` for each until
+/// it returns false.
+pub async fn list_objects_from(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+    start_after: Option<&str>,
+    mut visit: impl FnMut(&str, u64) -> bool,
+) -> Result<(), FetchError> {
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(prefix)
+        .set_start_after(start_after.map(str::to_owned))
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, e))?;
+        for object in page.contents() {
+            let Some(key) = object.key() else { continue };
+            if !visit(key, object.size().unwrap_or(0).max(0) as u64) {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}

@@ -71,7 +71,7 @@ struct Layout<'a> {
 }
 
 /// A non-log CloudTrail file kind that is never scanned.
-fn side_file_kind(path: &Path) -> Option<&'static str> {
+pub fn side_file_kind(path: &Path) -> Option<&'static str> {
     let text = path.to_string_lossy();
     if text.contains("CloudTrail-Digest") {
         Some("digest")
@@ -108,7 +108,7 @@ fn layout(path: &Path) -> Layout<'_> {
 impl Filter {
     /// False when the path (file or directory) lies wholly outside the
     /// filter. Paths outside the layout are kept: nothing is dropped on a guess.
-    fn may_contain(&self, path: &Path) -> bool {
+    pub fn may_contain(&self, path: &Path) -> bool {
         let l = layout(path);
         if let Some(account) = l.account {
             if !self.accounts.is_empty() && !self.accounts.iter().any(|a| a == account) {
@@ -143,8 +143,15 @@ pub enum Item {
     File(PathBuf),
     /// Standard input.
     Stdin,
-    /// A path that could not be listed or opened.
-    Unreadable(PathBuf, std::io::Error),
+    /// An object in S3.
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
+    /// A path or S3 prefix that could not be listed or opened, and why.
+    Unreadable(String, std::io::Error),
 }
 
 /// Counters of what was passed over, for the summary.
@@ -156,31 +163,48 @@ pub struct Skipped {
     pub pruned: AtomicU64,
     /// Files in walked directories that are not `.json` or `.json.gz`.
     pub other_files: AtomicU64,
+    /// S3 prefixes of digest or insight files, skipped without listing.
+    pub side_prefixes: AtomicU64,
     /// Files found to read, so far.
     pub found: AtomicU64,
 }
 
-/// Sends every file to read under `inputs` to `out`, in path order.
-pub fn discover(inputs: &[String], filter: &Filter, skipped: &Skipped, out: &Sender<Item>) {
-    for input in inputs {
-        if input == "-" {
-            skipped.found.fetch_add(1, Ordering::Relaxed);
-            if out.send(Item::Stdin).is_err() {
-                return;
-            }
-            continue;
-        }
-        let path = PathBuf::from(input);
-        let keep_going = match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_dir() => walk(&path, filter, skipped, out),
-            // A file named explicitly is read, unless it is a digest or insight file.
-            Ok(_) => offer(path, filter, skipped, out, true),
-            Err(e) => out.send(Item::Unreadable(path, e)).is_ok(),
-        };
-        if !keep_going {
-            return;
-        }
+/// Sends every file to read under one local input (`-` for stdin, a file or
+/// a directory) to `out`, in path order. Returns false when the receiver is gone.
+pub fn discover_local(input: &str, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> bool {
+    if input == "-" {
+        skipped.found.fetch_add(1, Ordering::Relaxed);
+        return out.send(Item::Stdin).is_ok();
     }
+    let path = PathBuf::from(input);
+    match std::fs::metadata(&path) {
+        Ok(meta) if meta.is_dir() => walk(&path, filter, skipped, out),
+        // A file named explicitly is read, unless it is a digest or insight file.
+        Ok(_) => offer(path, filter, skipped, out, true),
+        Err(e) => out.send(Item::Unreadable(input.to_owned(), e)).is_ok(),
+    }
+}
+
+/// Whether a local file or S3 key should be read, counting what is not.
+pub fn wanted(path: &Path, filter: &Filter, skipped: &Skipped, explicit: bool) -> bool {
+    if side_file_kind(path).is_some() {
+        skipped.side_files.fetch_add(1, Ordering::Relaxed);
+        return false;
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    if !explicit && !(name.ends_with(".json.gz") || name.ends_with(".json")) {
+        skipped.other_files.fetch_add(1, Ordering::Relaxed);
+        return false;
+    }
+    if !filter.may_contain(path) {
+        skipped.pruned.fetch_add(1, Ordering::Relaxed);
+        return false;
+    }
+    skipped.found.fetch_add(1, Ordering::Relaxed);
+    true
 }
 
 /// Returns false when the receiver is gone.
@@ -191,30 +215,17 @@ fn offer(
     out: &Sender<Item>,
     explicit: bool,
 ) -> bool {
-    if side_file_kind(&path).is_some() {
-        skipped.side_files.fetch_add(1, Ordering::Relaxed);
-        return true;
-    }
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    if !explicit && !(name.ends_with(".json.gz") || name.ends_with(".json")) {
-        skipped.other_files.fetch_add(1, Ordering::Relaxed);
-        return true;
-    }
-    if !filter.may_contain(&path) {
-        skipped.pruned.fetch_add(1, Ordering::Relaxed);
-        return true;
-    }
-    skipped.found.fetch_add(1, Ordering::Relaxed);
-    out.send(Item::File(path)).is_ok()
+    !wanted(&path, filter, skipped, explicit) || out.send(Item::File(path)).is_ok()
 }
 
 fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> bool {
     let entries = match std::fs::read_dir(dir).and_then(|rd| rd.collect::<Result<Vec<_>, _>>()) {
         Ok(entries) => entries,
-        Err(e) => return out.send(Item::Unreadable(dir.to_path_buf(), e)).is_ok(),
+        Err(e) => {
+            return out
+                .send(Item::Unreadable(dir.display().to_string(), e))
+                .is_ok()
+        }
     };
     let mut entries: Vec<_> = entries.into_iter().map(|e| e.path()).collect();
     entries.sort();
@@ -222,7 +233,10 @@ fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> b
         let is_dir = match std::fs::metadata(&path) {
             Ok(meta) => meta.is_dir(),
             Err(e) => {
-                if !out.send(Item::Unreadable(path, e)).is_ok() {
+                if out
+                    .send(Item::Unreadable(path.display().to_string(), e))
+                    .is_err()
+                {
                     return false;
                 }
                 continue;

@@ -6,6 +6,7 @@
 mod discover;
 mod output;
 mod replay;
+mod s3source;
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -49,7 +50,7 @@ enum Command {
 
 #[derive(Args)]
 struct ReplayArgs {
-    /// Log files, directories of the AWSLogs/ layout, or `-` for standard input.
+    /// Log files, directories of the AWSLogs/ layout, s3://bucket/prefix, or `-` for standard input.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
     /// Only days from this date (YYYY-MM-DD, inclusive), judged from the key layout.
@@ -67,6 +68,12 @@ struct ReplayArgs {
     /// Worker threads [default: all cores]; 1 is single-threaded.
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<usize>,
+    /// Objects fetched from S3 at once, for s3:// inputs.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    s3_concurrency: usize,
+    /// Also publish every finding (not allowlisted) as an alert to this SNS topic.
+    #[arg(long, value_name = "TOPIC_ARN")]
+    alert_sns: Option<String>,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -152,9 +159,19 @@ fn main() -> ExitCode {
                 accounts: args.accounts,
                 regions: args.regions,
             };
-            run_replay(args.paths, filter, jobs, &args.common)
+            let remote = Remote {
+                s3_concurrency: args.s3_concurrency,
+                alert_sns: args.alert_sns,
+            };
+            run_replay(args.paths, filter, jobs, remote, &args.common)
         }
-        Command::Scan(args) => run_replay(vec![args.file], Filter::default(), 1, &args.common),
+        Command::Scan(args) => run_replay(
+            vec![args.file],
+            Filter::default(),
+            1,
+            Remote::default(),
+            &args.common,
+        ),
         Command::Explain => {
             print!("{}", trailwatch_core::rules_explained());
             Ok(ExitCode::SUCCESS)
@@ -166,10 +183,52 @@ fn main() -> ExitCode {
     })
 }
 
+/// What a replay needs beyond local files: S3 reads and SNS alerts.
+#[derive(Default)]
+struct Remote {
+    s3_concurrency: usize,
+    alert_sns: Option<String>,
+}
+
+/// The AWS side of a replay, built only when an input or option needs it.
+struct Aws {
+    runtime: tokio::runtime::Runtime,
+    s3: Option<s3source::S3Access>,
+    alerter: Option<trailwatch_aws::SnsAlerter>,
+}
+
+impl Aws {
+    fn connect(inputs: &[String], remote: &Remote) -> Result<Option<Aws>> {
+        let wants_s3 = inputs.iter().any(|i| i.starts_with("s3://"));
+        if !wants_s3 && remote.alert_sns.is_none() {
+            return Ok(None);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let config = runtime.block_on(trailwatch_aws::load_sdk_config());
+        let s3 = wants_s3.then(|| s3source::S3Access {
+            runtime: runtime.handle().clone(),
+            client: trailwatch_aws::s3_client(&config),
+        });
+        let alerter = remote.alert_sns.as_ref().map(|topic| {
+            trailwatch_aws::SnsAlerter::new(trailwatch_aws::sns_client(&config), topic)
+        });
+        Ok(Some(Aws {
+            runtime,
+            s3,
+            alerter,
+        }))
+    }
+}
+
 fn run_replay(
     inputs: Vec<String>,
     filter: Filter,
     jobs: usize,
+    remote: Remote,
     common: &CommonArgs,
 ) -> Result<ExitCode> {
     let allowlist = match &common.config {
@@ -189,12 +248,22 @@ fn run_replay(
     });
     let progress = progress_bar(common.no_progress || common.quiet);
     let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()));
+    let aws = Aws::connect(&inputs, &remote)?;
+    let s3 = aws.as_ref().and_then(|a| a.s3.clone());
+    let jobs = if s3.is_some() {
+        jobs.max(remote.s3_concurrency)
+    } else {
+        jobs
+    };
     let plan = replay::Plan {
         inputs,
         filter,
         jobs,
         limits,
+        s3,
     };
+    let mut alert_error = None;
+    let mut alerted = 0usize;
     let mut failed = Vec::new();
     let mut found: std::collections::BTreeMap<_, u64> = Default::default();
     let mut suppressed = 0u64;
@@ -207,6 +276,24 @@ fn run_replay(
                 let message = printable(&error.to_string()).into_owned();
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 failed.push(message);
+            }
+            if let Some(aws) = &aws {
+                if let Some(alerter) = &aws.alerter {
+                    let to_alert: Vec<_> = scan
+                        .findings
+                        .iter()
+                        .filter(|f| allowlist.suppression(f).is_none())
+                        .cloned()
+                        .collect();
+                    match aws.runtime.block_on(alerter.publish(&to_alert)) {
+                        Ok(n) => alerted += n,
+                        Err(e) => {
+                            let message = e.to_string();
+                            progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+                            alert_error.get_or_insert(message);
+                        }
+                    }
+                }
             }
             for finding in scan.findings {
                 let accepted = allowlist.suppression(&finding).map(str::to_owned);
@@ -244,7 +331,14 @@ fn run_replay(
     totals.findings = found;
     totals.suppressed = suppressed;
     if !common.quiet {
-        let _ = io::stderr().write_all(output::summary(&totals, &failed).as_bytes());
+        let mut summary = output::summary(&totals, &failed);
+        if let Some(topic) = &remote.alert_sns {
+            summary.push_str(&format!("alerts published to {topic}: {alerted}\n"));
+        }
+        let _ = io::stderr().write_all(summary.as_bytes());
+    }
+    if let Some(message) = alert_error {
+        anyhow::bail!("some alerts could not be published: {message}");
     }
     let any_found = totals.findings.values().sum::<u64>() > 0;
     Ok(if !failed.is_empty() {

@@ -178,8 +178,16 @@ pub fn summary(totals: &Totals, failed: &[String]) -> String {
         secs,
         mb / secs
     );
+    let prefixes = if totals.side_prefixes > 0 {
+        format!(
+            " (and {} digest/insight prefixes in S3)",
+            totals.side_prefixes
+        )
+    } else {
+        String::new()
+    };
     s.push_str(&format!(
-        "skipped: {} digest/insight files, {} pruned by --since/--until/--account/--region, {} not .json/.json.gz\n",
+        "skipped: {} digest/insight files{prefixes}, {} pruned by --since/--until/--account/--region, {} not .json/.json.gz\n",
         totals.side_files, totals.pruned, totals.other_files
     ));
     let by_kind: Vec<String> = totals

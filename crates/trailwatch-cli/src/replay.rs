@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver};
 use trailwatch_core::{FileScan, Kind, Limits, ScanErrorKind, Scanner};
 
-use crate::discover::{discover, Filter, Item, Skipped};
+use crate::discover::{discover_local, Filter, Item, Skipped};
+use crate::s3source::{discover_s3, S3Access};
 
 /// How to run a replay.
 #[derive(Debug, Clone)]
@@ -25,6 +26,8 @@ pub struct Plan {
     pub jobs: usize,
     /// Per-file bounds.
     pub limits: Limits,
+    /// S3 access, when any input is an `s3://` URI.
+    pub s3: Option<S3Access>,
 }
 
 /// Totals for the end-of-run summary.
@@ -48,6 +51,8 @@ pub struct Totals {
     pub suppressed: u64,
     /// Digest and Insight files passed over.
     pub side_files: u64,
+    /// S3 prefixes of digest or Insight files passed over.
+    pub side_prefixes: u64,
     /// Files and directories pruned by path.
     pub pruned: u64,
     /// Files in walked directories that are not logs.
@@ -82,10 +87,21 @@ pub fn run(
     let mut totals = Totals::default();
     thread::scope(|scope| {
         let skipped = &skipped;
-        scope.spawn(move || discover(&plan.inputs, &plan.filter, skipped, &work_tx));
+        scope.spawn(move || {
+            for input in &plan.inputs {
+                let alive = match (&plan.s3, input.starts_with("s3://")) {
+                    (Some(s3), true) => discover_s3(s3, input, &plan.filter, skipped, &work_tx),
+                    _ => discover_local(input, &plan.filter, skipped, &work_tx),
+                };
+                if !alive {
+                    break;
+                }
+            }
+        });
         for _ in 0..jobs {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            scope.spawn(move || worker(plan.limits, work_rx, done_tx));
+            let s3 = plan.s3.as_ref();
+            scope.spawn(move || worker(plan.limits, s3, work_rx, done_tx));
         }
         drop((work_rx, done_tx));
         for scan in done_rx {
@@ -107,21 +123,37 @@ pub fn run(
         }
     });
     totals.side_files = skipped.side_files.load(Ordering::Relaxed);
+    totals.side_prefixes = skipped.side_prefixes.load(Ordering::Relaxed);
     totals.pruned = skipped.pruned.load(Ordering::Relaxed);
     totals.other_files = skipped.other_files.load(Ordering::Relaxed);
     totals.elapsed = started.elapsed();
     totals
 }
 
-fn worker(limits: Limits, work: Receiver<Item>, done: crossbeam_channel::Sender<FileScan>) {
+fn worker(
+    limits: Limits,
+    s3: Option<&S3Access>,
+    work: Receiver<Item>,
+    done: crossbeam_channel::Sender<FileScan>,
+) {
     let mut scanner = Scanner::new(limits);
     for item in work {
         let scan = match item {
             Item::File(path) => scanner.scan_path(&path, &display(&path)),
             Item::Stdin => scanner.scan_reader("-", io::stdin().lock()),
-            Item::Unreadable(path, e) => {
-                FileScan::failed(&display(&path), ScanErrorKind::Source(e))
+            Item::S3 { bucket, key } => {
+                let s3 = s3.expect("S3 items come only with S3 access");
+                let fetched = s3.runtime.block_on(trailwatch_aws::scan_object(
+                    &s3.client, &bucket, &key, limits,
+                ));
+                fetched.unwrap_or_else(|e| {
+                    FileScan::failed(
+                        &format!("s3://{bucket}/{key}"),
+                        ScanErrorKind::Source(io::Error::other(e.to_string())),
+                    )
+                })
             }
+            Item::Unreadable(name, e) => FileScan::failed(&name, ScanErrorKind::Source(e)),
         };
         if done.send(scan).is_err() {
             return;
