@@ -66,6 +66,14 @@ impl<W: Write> Printer<W> {
         }
     }
 
+    /// Pushes streamed findings out (JSON lines); held formats print at the end.
+    pub fn flush(&mut self) -> io::Result<()> {
+        match self.format {
+            Format::Jsonl => self.out.flush(),
+            Format::Json | Format::Table => Ok(()),
+        }
+    }
+
     /// Writes what was held (sorted by time) and flushes.
     pub fn finish(mut self) -> io::Result<()> {
         self.held.sort_by(|a, b| {

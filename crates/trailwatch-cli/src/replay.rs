@@ -2,10 +2,12 @@
 //! one scanner per worker; the calling thread receives each file's outcome
 //! in completion order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io;
 use std::path::Path;
 use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,10 @@ pub struct Plan {
     pub limits: Limits,
     /// S3 access, when any input is an `s3://` URI.
     pub s3: Option<S3Access>,
+    /// Files finished by an earlier run (`--resume`), not read again.
+    pub already_done: HashSet<String>,
+    /// Set to stop: no new file is started, files in flight finish.
+    pub stop: Arc<AtomicBool>,
 }
 
 /// Totals for the end-of-run summary.
@@ -53,6 +59,8 @@ pub struct Totals {
     pub side_files: u64,
     /// S3 prefixes of digest or Insight files passed over.
     pub side_prefixes: u64,
+    /// Files skipped because an earlier run finished them (`--resume`).
+    pub resumed: u64,
     /// Files and directories pruned by path.
     pub pruned: u64,
     /// Files in walked directories that are not logs.
@@ -85,6 +93,7 @@ pub fn run(
     let (work_tx, work_rx) = bounded::<Item>(jobs * 64);
     let (done_tx, done_rx) = bounded::<FileScan>(jobs * 4);
     let mut totals = Totals::default();
+    let resumed = AtomicU64::new(0);
     thread::scope(|scope| {
         let skipped = &skipped;
         scope.spawn(move || {
@@ -100,8 +109,8 @@ pub fn run(
         });
         for _ in 0..jobs {
             let (work_rx, done_tx) = (work_rx.clone(), done_tx.clone());
-            let s3 = plan.s3.as_ref();
-            scope.spawn(move || worker(plan.limits, s3, work_rx, done_tx));
+            let resumed = &resumed;
+            scope.spawn(move || worker(plan, resumed, work_rx, done_tx));
         }
         drop((work_rx, done_tx));
         for scan in done_rx {
@@ -124,6 +133,7 @@ pub fn run(
     });
     totals.side_files = skipped.side_files.load(Ordering::Relaxed);
     totals.side_prefixes = skipped.side_prefixes.load(Ordering::Relaxed);
+    totals.resumed = resumed.load(Ordering::Relaxed);
     totals.pruned = skipped.pruned.load(Ordering::Relaxed);
     totals.other_files = skipped.other_files.load(Ordering::Relaxed);
     totals.elapsed = started.elapsed();
@@ -131,29 +141,46 @@ pub fn run(
 }
 
 fn worker(
-    limits: Limits,
-    s3: Option<&S3Access>,
+    plan: &Plan,
+    resumed: &AtomicU64,
     work: Receiver<Item>,
     done: crossbeam_channel::Sender<FileScan>,
 ) {
-    let mut scanner = Scanner::new(limits);
+    let mut scanner = Scanner::new(plan.limits);
     for item in work {
+        if plan.stop.load(Ordering::SeqCst) {
+            // Dropping the receiver ends discovery; queued files stay unread.
+            return;
+        }
+        let name = match &item {
+            Item::File(path) => display(path),
+            Item::S3 { bucket, key } => format!("s3://{bucket}/{key}"),
+            Item::Stdin => "-".to_owned(),
+            Item::Unreadable(name, _) => name.clone(),
+        };
+        if plan.already_done.contains(&name) {
+            resumed.fetch_add(1, Ordering::Relaxed);
+            continue;
+        }
         let scan = match item {
-            Item::File(path) => scanner.scan_path(&path, &display(&path)),
-            Item::Stdin => scanner.scan_reader("-", io::stdin().lock()),
+            Item::File(path) => scanner.scan_path(&path, &name),
+            Item::Stdin => scanner.scan_reader(&name, io::stdin().lock()),
             Item::S3 { bucket, key } => {
-                let s3 = s3.expect("S3 items come only with S3 access");
+                let s3 = plan.s3.as_ref().expect("S3 items come only with S3 access");
                 let fetched = s3.runtime.block_on(trailwatch_aws::scan_object(
-                    &s3.client, &bucket, &key, limits,
+                    &s3.client,
+                    &bucket,
+                    &key,
+                    plan.limits,
                 ));
                 fetched.unwrap_or_else(|e| {
                     FileScan::failed(
-                        &format!("s3://{bucket}/{key}"),
+                        &name,
                         ScanErrorKind::Source(io::Error::other(e.to_string())),
                     )
                 })
             }
-            Item::Unreadable(name, e) => FileScan::failed(&name, ScanErrorKind::Source(e)),
+            Item::Unreadable(_, e) => FileScan::failed(&name, ScanErrorKind::Source(e)),
         };
         if done.send(scan).is_err() {
             return;

@@ -1,0 +1,282 @@
+//! One run of `replay` or `scan`: wiring the replay engine to the allowlist,
+//! the printer, the progress bar, SNS alerts, the resume state and Ctrl-C,
+//! and turning the outcome into an exit status.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trailwatch_core::text::printable;
+use trailwatch_core::{Allowlist, Limits};
+
+use crate::discover::Filter;
+use crate::output::{self, Format, Printer};
+use crate::replay;
+use crate::resume::ResumeState;
+use crate::s3source::S3Access;
+use crate::CommonArgs;
+
+/// Something was found and `--fail-on-findings` was given.
+pub const EXIT_FINDINGS: u8 = 1;
+/// A file could not be read, or the run could not start.
+pub const EXIT_ERRORS: u8 = 2;
+/// Interrupted by Ctrl-C (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// What a replay needs beyond reading local files.
+#[derive(Default)]
+pub struct Remote {
+    /// Objects fetched from S3 at once.
+    pub s3_concurrency: usize,
+    /// Topic to publish findings to.
+    pub alert_sns: Option<String>,
+    /// `--resume` state file.
+    pub resume: Option<PathBuf>,
+}
+
+/// The AWS side of a replay, built only when an input or option needs it.
+struct Aws {
+    runtime: tokio::runtime::Runtime,
+    s3: Option<S3Access>,
+    alerter: Option<trailwatch_aws::SnsAlerter>,
+}
+
+impl Aws {
+    fn connect(inputs: &[String], remote: &Remote) -> Result<Option<Aws>> {
+        let wants_s3 = inputs.iter().any(|i| i.starts_with("s3://"));
+        if !wants_s3 && remote.alert_sns.is_none() {
+            return Ok(None);
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let config = runtime.block_on(trailwatch_aws::load_sdk_config());
+        let s3 = wants_s3.then(|| S3Access {
+            runtime: runtime.handle().clone(),
+            client: trailwatch_aws::s3_client(&config),
+        });
+        let alerter = remote.alert_sns.as_ref().map(|topic| {
+            trailwatch_aws::SnsAlerter::new(trailwatch_aws::sns_client(&config), topic)
+        });
+        Ok(Some(Aws {
+            runtime,
+            s3,
+            alerter,
+        }))
+    }
+}
+
+/// Stops the replay on the first Ctrl-C (files in flight finish, the partial
+/// summary is printed); a second Ctrl-C exits at once.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let handler_flag = flag.clone();
+    let installed = ctrlc::set_handler(move || {
+        if handler_flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(EXIT_INTERRUPTED as i32);
+        }
+    });
+    if let Err(e) = installed {
+        tracing::warn!("cannot handle Ctrl-C: {e}");
+    }
+    flag
+}
+
+/// Runs a replay and reports it; returns the exit status.
+pub fn run_replay(
+    inputs: Vec<String>,
+    filter: Filter,
+    jobs: usize,
+    remote: Remote,
+    common: &CommonArgs,
+) -> Result<ExitCode> {
+    let allowlist = match &common.config {
+        Some(path) => Allowlist::load(path).context("loading the allowlist")?,
+        None => Allowlist::default(),
+    };
+    let limits = Limits {
+        max_decompressed_bytes: common.max_decompressed,
+        max_record_bytes: usize::try_from(common.max_record).context("--max-record")?,
+        ..Limits::default()
+    };
+    let (mut state, already_done) = match &remote.resume {
+        Some(path) => {
+            let (state, done) = ResumeState::open(path)?;
+            (Some(state), done)
+        }
+        None => (None, HashSet::new()),
+    };
+    let stdout = io::stdout();
+    let format = common.format.unwrap_or(if stdout.is_terminal() {
+        Format::Table
+    } else {
+        Format::Jsonl
+    });
+    let streaming = format == Format::Jsonl;
+    let progress = progress_bar(common.no_progress || common.quiet);
+    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()));
+    let aws = Aws::connect(&inputs, &remote)?;
+    let s3 = aws.as_ref().and_then(|a| a.s3.clone());
+    let jobs = if s3.is_some() {
+        jobs.max(remote.s3_concurrency)
+    } else {
+        jobs
+    };
+    let interrupted = interrupt_flag();
+    let plan = replay::Plan {
+        inputs,
+        filter,
+        jobs,
+        limits,
+        s3,
+        already_done,
+        stop: interrupted.clone(),
+    };
+    let mut alert_error = None;
+    let mut alerted = 0usize;
+    let mut failed = Vec::new();
+    let mut found: BTreeMap<_, u64> = Default::default();
+    let mut suppressed = 0u64;
+    let found_so_far = std::cell::Cell::new(0u64);
+    let mut write_error: Option<anyhow::Error> = None;
+    let mut totals = replay::run(
+        &plan,
+        |scan| {
+            if let Some(error) = &scan.error {
+                let message = printable(&error.to_string()).into_owned();
+                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+                failed.push(message);
+            }
+            let mut delivered = true;
+            if let Some(alerter) = aws
+                .as_ref()
+                .and_then(|a| a.alerter.as_ref().map(|al| (a, al)))
+            {
+                let (aws, alerter) = alerter;
+                let to_alert: Vec<_> = scan
+                    .findings
+                    .iter()
+                    .filter(|f| allowlist.suppression(f).is_none())
+                    .cloned()
+                    .collect();
+                match aws.runtime.block_on(alerter.publish(&to_alert)) {
+                    Ok(n) => alerted += n,
+                    Err(e) => {
+                        delivered = false;
+                        let message = e.to_string();
+                        progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+                        alert_error.get_or_insert(message);
+                    }
+                }
+            }
+            let log_file = scan.log_file.clone();
+            let complete = scan.error.is_none();
+            for finding in scan.findings {
+                let accepted = allowlist.suppression(&finding).map(str::to_owned);
+                if accepted.is_some() {
+                    suppressed += 1;
+                    if !common.show_suppressed {
+                        continue;
+                    }
+                } else {
+                    *found.entry(finding.kind).or_default() += 1;
+                    found_so_far.set(found_so_far.get() + 1);
+                }
+                if let Err(e) = printer.finding(finding, accepted) {
+                    delivered = false;
+                    write_error.get_or_insert(e.into());
+                }
+            }
+            // A file counts as done once its findings are out (and alerted).
+            if let Some(state) = state.as_mut().filter(|_| complete && delivered) {
+                state.finished(&log_file);
+                if streaming {
+                    let recorded = printer
+                        .flush()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|()| state.record_pending());
+                    if let Err(e) = recorded {
+                        write_error.get_or_insert(e);
+                    }
+                }
+            }
+        },
+        |p| {
+            progress.set_length(p.found);
+            progress.set_position(p.done);
+            let secs = progress.elapsed().as_secs_f64().max(1e-3);
+            progress.set_message(format!(
+                "{:.0} MB, {:.0} MB/s, {} findings",
+                p.json_bytes as f64 / 1e6,
+                p.json_bytes as f64 / 1e6 / secs,
+                found_so_far.get()
+            ));
+        },
+    );
+    progress.finish_and_clear();
+    printer.finish().context("writing findings")?;
+    if let Some(state) = state.as_mut() {
+        state.record_pending()?;
+    }
+    if let Some(e) = write_error {
+        return Err(e.context("writing findings"));
+    }
+    totals.findings = found;
+    totals.suppressed = suppressed;
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    if !common.quiet {
+        let mut summary = output::summary(&totals, &failed);
+        if let Some(topic) = &remote.alert_sns {
+            summary.push_str(&format!("alerts published to {topic}: {alerted}\n"));
+        }
+        if totals.resumed > 0 {
+            summary.push_str(&format!(
+                "already done in an earlier run (--resume): {} files\n",
+                totals.resumed
+            ));
+        }
+        if was_interrupted {
+            summary.push_str(&match &remote.resume {
+                Some(path) => format!(
+                    "interrupted: the summary above is partial; run again with --resume {} to read the rest\n",
+                    path.display()
+                ),
+                None => "interrupted: the summary above is partial (use --resume STATE to be able to continue)\n".to_owned(),
+            });
+        }
+        let _ = io::stderr().write_all(summary.as_bytes());
+    }
+    if let Some(message) = alert_error {
+        anyhow::bail!("some alerts could not be published: {message}");
+    }
+    let any_found = totals.findings.values().sum::<u64>() > 0;
+    Ok(if was_interrupted {
+        ExitCode::from(EXIT_INTERRUPTED)
+    } else if !failed.is_empty() {
+        ExitCode::from(EXIT_ERRORS)
+    } else if common.fail_on_findings && any_found {
+        ExitCode::from(EXIT_FINDINGS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn progress_bar(hidden: bool) -> ProgressBar {
+    if hidden || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} files, {msg}")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
