@@ -498,6 +498,11 @@ fn narrow_ip_range(value: &str) -> bool {
     };
     match address.trim().parse::<IpAddr>() {
         Ok(IpAddr::V4(_)) => prefix.is_none_or(|p| (8..=32).contains(&p)),
+        // An IPv4-mapped range (::ffff:a.b.c.d/n) spans IPv4 space: judge it
+        // as the IPv4 range it maps, so ::ffff:0:0/96 is every IPv4 address.
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_some() => {
+            prefix.is_none_or(|p| (96 + 8..=128).contains(&p))
+        }
         Ok(IpAddr::V6(_)) => prefix.is_none_or(|p| (32..=128).contains(&p)),
         Err(_) => false,
     }

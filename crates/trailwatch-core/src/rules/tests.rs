@@ -1196,6 +1196,11 @@ fn source_ip_ranges() {
         ("2001:db8::/31", false),
         ("::/0", false),
         ("2001:db8::/129", false),
+        // IPv4-mapped IPv6 ranges are judged as the IPv4 range they map.
+        ("::ffff:0:0/96", false),
+        ("::ffff:10.0.0.0/103", false),
+        ("::ffff:10.0.0.0/104", true),
+        ("::ffff:203.0.113.7", true),
         ("*", false),
         ("", false),
         ("10.0.0.0/", false),
