@@ -38,6 +38,17 @@ data "aws_iam_policy_document" "function" {
     resources = ["${local.trail_bucket_arn}/${local.logs_key_prefix}*"]
   }
 
+  # Without ListBucket, S3 answers 403 instead of 404 for a missing object, and
+  # the function would retry a deleted log file into the dead-letter queue
+  # instead of alerting it as unreadable. It cannot be narrowed with an
+  # s3:prefix condition: a GetObject request carries no s3:prefix, so the
+  # condition would never match. Listing reveals key names only.
+  statement {
+    sid       = "ListTrailBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.trail_bucket_arn]
+  }
+
   dynamic "statement" {
     for_each = local.trail_kms_key_arn == null ? [] : [local.trail_kms_key_arn]
 
