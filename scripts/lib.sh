@@ -16,3 +16,13 @@ ensure_venv() {
     "$dir/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
     echo "$want" > "$stamp"
 }
+
+# ensure_cargo_fuzz: cargo-fuzz, pinned, into .tools/ (once).
+CARGO_FUZZ_VERSION=0.13.2
+ensure_cargo_fuzz() {
+    if [ -x .tools/bin/cargo-fuzz ] && .tools/bin/cargo-fuzz --version | grep -q "$CARGO_FUZZ_VERSION"; then
+        return 0
+    fi
+    echo "==> installing cargo-fuzz $CARGO_FUZZ_VERSION into .tools"
+    cargo install --quiet --locked cargo-fuzz --version "$CARGO_FUZZ_VERSION" --root .tools
+}

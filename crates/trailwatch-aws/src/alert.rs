@@ -53,7 +53,10 @@ pub fn render(finding: &Finding) -> Alert {
         ("kind", finding.kind.to_string()),
         ("severity", finding.severity.to_string()),
         ("account", attribute_value(&finding.account)),
-        ("bucket", attribute_value(finding.bucket.as_deref().unwrap_or(""))),
+        (
+            "bucket",
+            attribute_value(finding.bucket.as_deref().unwrap_or("")),
+        ),
     ]
     .into_iter()
     .filter(|(_, v)| !v.is_empty())
@@ -72,7 +75,11 @@ pub fn render(finding: &Finding) -> Alert {
         subject: subject(finding),
         message,
         attributes,
-        group_id: fifo_id(if group.is_empty() { "trailwatch" } else { group }),
+        group_id: fifo_id(if group.is_empty() {
+            "trailwatch"
+        } else {
+            group
+        }),
         deduplication_id: fifo_id(&format!("{dedup_source}:{}", finding.kind)),
     }
 }
@@ -128,7 +135,13 @@ fn subject(f: &Finding) -> String {
     );
     let ascii: String = full
         .chars()
-        .map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect();
     if ascii.len() <= MAX_SUBJECT_CHARS {
         ascii
@@ -230,7 +243,8 @@ mod tests {
             actor_type: "IAMUser".into(),
             source_ip: "198.51.100.7".into(),
             user_agent: format!("curl\u{1b}]0;pwned\u{7}\r\n{}", "A".repeat(100_000)),
-            log_file: "s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/07/x.json.gz".into(),
+            log_file: "s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/07/x.json.gz"
+                .into(),
         }
     }
 
@@ -239,9 +253,18 @@ mod tests {
         let mut f = finding();
         f.key = Some(format!("{}\n\u{202e}", "ключ/".repeat(50)));
         let alert = render(&f);
-        assert!(alert.subject.len() <= MAX_SUBJECT_CHARS, "{}", alert.subject);
-        assert!(alert.subject.chars().all(|c| c.is_ascii_graphic() || c == ' '));
-        assert!(alert.subject.starts_with("[trailwatch] HIGH object-acl-public s3://reports/"));
+        assert!(
+            alert.subject.len() <= MAX_SUBJECT_CHARS,
+            "{}",
+            alert.subject
+        );
+        assert!(alert
+            .subject
+            .chars()
+            .all(|c| c.is_ascii_graphic() || c == ' '));
+        assert!(alert
+            .subject
+            .starts_with("[trailwatch] HIGH object-acl-public s3://reports/"));
     }
 
     #[test]
@@ -272,7 +295,10 @@ mod tests {
             ]
         );
         assert_eq!(alert.group_id, "reports");
-        assert_eq!(alert.deduplication_id, "0b1c4d2e-1111-2222-3333-444455556666:object-acl-public");
+        assert_eq!(
+            alert.deduplication_id,
+            "0b1c4d2e-1111-2222-3333-444455556666:object-acl-public"
+        );
         let mut account_level = finding();
         account_level.bucket = None;
         account_level.key = None;
@@ -289,11 +315,16 @@ mod tests {
             "gzip data is corrupt",
         );
         assert_eq!(f.kind, Kind::UnreadableLogFile);
-        assert_eq!((f.account.as_str(), f.region.as_str()), ("111122223333", "eu-west-1"));
+        assert_eq!(
+            (f.account.as_str(), f.region.as_str()),
+            ("111122223333", "eu-west-1")
+        );
         assert!(f.reason.contains("gzip data is corrupt"));
         assert!(f.event_time.ends_with('Z'), "{}", f.event_time);
         let alert = render(&f);
-        assert!(alert.subject.starts_with("[trailwatch] HIGH unreadable-log-file s3://trail/AWSLogs/"));
+        assert!(alert
+            .subject
+            .starts_with("[trailwatch] HIGH unreadable-log-file s3://trail/AWSLogs/"));
         assert!(alert.deduplication_id.ends_with(":unreadable-log-file"));
     }
 }

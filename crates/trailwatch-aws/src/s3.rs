@@ -58,7 +58,15 @@ impl FetchError {
             (Some("NoSuchKey" | "NotFound" | "NoSuchBucket"), _) | (_, Some(404)) => {
                 FetchError::NotFound { bucket, key }
             }
-            (Some("AccessDenied" | "Forbidden" | "AllAccessDisabled" | "KMS.AccessDeniedException"), _)
+            (
+                Some(
+                    "AccessDenied"
+                    | "Forbidden"
+                    | "AllAccessDisabled"
+                    | "KMS.AccessDeniedException",
+                ),
+                _,
+            )
             | (_, Some(403)) => FetchError::AccessDenied {
                 bucket,
                 key,
@@ -102,15 +110,17 @@ pub async fn scan_object(
                 message: format!("reading the body: {}", DisplayErrorContext(&e)),
             })?
             .into_bytes();
-        let scan = tokio::task::spawn_blocking(move || Scanner::new(limits).scan_bytes(&log_file, &bytes))
-            .await
-            .expect("the scanner does not panic");
+        let scan =
+            tokio::task::spawn_blocking(move || Scanner::new(limits).scan_bytes(&log_file, &bytes))
+                .await
+                .expect("the scanner does not panic");
         return Ok(scan);
     }
     let body = SyncIoBridge::new(object.body.into_async_read());
-    let scan = tokio::task::spawn_blocking(move || Scanner::new(limits).scan_reader(&log_file, body))
-        .await
-        .expect("the scanner does not panic");
+    let scan =
+        tokio::task::spawn_blocking(move || Scanner::new(limits).scan_reader(&log_file, body))
+            .await
+            .expect("the scanner does not panic");
     Ok(scan)
 }
 
@@ -125,7 +135,11 @@ pub struct Level {
 }
 
 /// Lists one level under `prefix` with delimiter `/`.
-pub async fn list_level(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str) -> Result<Level, FetchError> {
+pub async fn list_level(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Result<Level, FetchError> {
     let mut level = Level::default();
     let mut pages = client
         .list_objects_v2()
@@ -136,9 +150,11 @@ pub async fn list_level(client: &aws_sdk_s3::Client, bucket: &str, prefix: &str)
         .send();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, e))?;
-        level
-            .prefixes
-            .extend(page.common_prefixes().iter().filter_map(|p| p.prefix().map(str::to_owned)));
+        level.prefixes.extend(
+            page.common_prefixes()
+                .iter()
+                .filter_map(|p| p.prefix().map(str::to_owned)),
+        );
         level.objects.extend(
             page.contents()
                 .iter()

@@ -85,8 +85,11 @@ impl SnsAlerter {
     }
 
     async fn publish_batch(&self, alerts: &[Alert]) -> Result<usize, AlertError> {
-        let mut pending: Vec<(String, &Alert)> =
-            alerts.iter().enumerate().map(|(i, a)| (format!("a{i}"), a)).collect();
+        let mut pending: Vec<(String, &Alert)> = alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (format!("a{i}"), a))
+            .collect();
         let mut backoff = self.first_backoff;
         let mut last_refusal = String::new();
         for attempt in 1..=self.max_attempts {

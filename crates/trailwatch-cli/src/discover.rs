@@ -2,7 +2,9 @@
 //! directories by the CloudTrail key layout
 //! `AWSLogs/[o-xxx/]<account>/CloudTrail/<region>/YYYY/MM/DD/<file>.json.gz`.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,21 +72,46 @@ struct Layout<'a> {
     day: Option<u8>,
 }
 
-/// A non-log CloudTrail file kind that is never scanned.
+fn is_account_id(part: &str) -> bool {
+    part.len() == 12 && part.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A non-log CloudTrail file kind that is never scanned: a file under
+/// `<account>/CloudTrail-Digest/` or `<account>/CloudTrail-Insight/`, or
+/// named like one. Directories the user named otherwise are never taken for it.
 pub fn side_file_kind(path: &Path) -> Option<&'static str> {
-    let text = path.to_string_lossy();
-    if text.contains("CloudTrail-Digest") {
+    let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    let kind = |part: &str| match part {
+        "CloudTrail-Digest" => Some("digest"),
+        "CloudTrail-Insight" => Some("insight"),
+        _ => None,
+    };
+    let by_layout = parts.windows(2).find_map(|w| {
+        if is_account_id(w[0]) {
+            kind(w[1])
+        } else {
+            None
+        }
+    });
+    let name = parts.last().copied().unwrap_or_default();
+    let by_name = if name.contains("_CloudTrail-Digest_") {
         Some("digest")
-    } else if text.contains("CloudTrail-Insight") {
+    } else if name.contains("_CloudTrail-Insight_") {
         Some("insight")
     } else {
         None
-    }
+    };
+    by_layout.or(by_name)
 }
 
+/// Reads `<account>/CloudTrail/<region>/YYYY/MM/DD` from a path; a component
+/// named `CloudTrail` counts only right after a 12-digit account id.
 fn layout(path: &Path) -> Layout<'_> {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
-    let Some(at) = parts.iter().rposition(|c| *c == "CloudTrail") else {
+    let Some(at) = (1..parts.len())
+        .rev()
+        .find(|&i| parts[i] == "CloudTrail" && is_account_id(parts[i - 1]))
+    else {
         return Layout::default();
     };
     let number = |i: usize, digits: usize| {
@@ -94,10 +121,7 @@ fn layout(path: &Path) -> Layout<'_> {
             .and_then(|p| p.parse::<u16>().ok())
     };
     Layout {
-        account: at
-            .checked_sub(1)
-            .and_then(|i| parts.get(i).copied())
-            .filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit())),
+        account: Some(parts[at - 1]),
         region: parts.get(at + 1).copied(),
         year: number(at + 2, 4),
         month: number(at + 3, 2).map(|m| m as u8),
@@ -195,7 +219,8 @@ pub fn wanted(path: &Path, filter: &Filter, skipped: &Skipped, explicit: bool) -
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    if !explicit && !(name.ends_with(".json.gz") || name.ends_with(".json")) {
+    let is_log_name = name.ends_with(".json.gz") || name.ends_with(".json");
+    if !explicit && !is_log_name {
         skipped.other_files.fetch_add(1, Ordering::Relaxed);
         return false;
     }
@@ -219,6 +244,27 @@ fn offer(
 }
 
 fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> bool {
+    walk_once(dir, filter, skipped, out, &mut HashSet::new())
+}
+
+/// Walks `dir`, following directory symlinks but entering each directory
+/// (by device and inode) at most once, so a link cycle cannot repeat files.
+fn walk_once(
+    dir: &Path,
+    filter: &Filter,
+    skipped: &Skipped,
+    out: &Sender<Item>,
+    visited: &mut HashSet<(u64, u64)>,
+) -> bool {
+    match std::fs::metadata(dir) {
+        Ok(meta) if !visited.insert((meta.dev(), meta.ino())) => return true,
+        Ok(_) => {}
+        Err(e) => {
+            return out
+                .send(Item::Unreadable(dir.display().to_string(), e))
+                .is_ok()
+        }
+    }
     let entries = match std::fs::read_dir(dir).and_then(|rd| rd.collect::<Result<Vec<_>, _>>()) {
         Ok(entries) => entries,
         Err(e) => {
@@ -243,7 +289,7 @@ fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> b
             }
         };
         let keep_going = if is_dir {
-            if side_file_kind(&path).is_some() {
+            if side_file_kind(&path.join("x")).is_some() {
                 skipped
                     .side_files
                     .fetch_add(count_files(&path), Ordering::Relaxed);
@@ -252,7 +298,7 @@ fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> b
                 skipped.pruned.fetch_add(1, Ordering::Relaxed);
                 true
             } else {
-                walk(&path, filter, skipped, out)
+                walk_once(&path, filter, skipped, out, visited)
             }
         } else {
             offer(path, filter, skipped, out, false)

@@ -192,8 +192,15 @@ impl<R: Read> RecordReader<R> {
             self.object = Some(ObjectScanner::new(self.limits.max_depth));
         }
         let scanner = self.object.as_mut().expect("set above");
+        // Show the scanner at most one byte past the size cap, so a record
+        // over the cap is reported as such whether the document is streamed
+        // or held whole, before anything else inside it is judged.
+        let window_end = self.start + self.limits.max_record_bytes + 1;
+        let visible_end = self.end.min(window_end);
+        // No more bytes will become visible: the input ended, or the window is full.
+        let window_final = self.eof || visible_end == window_end;
         let progress = scanner
-            .scan(&self.buf[self.start..self.end], self.eof)
+            .scan(&self.buf[self.start..visible_end], window_final)
             .map_err(|e| match e {
                 StructureError::Mismatched => SplitError::Mismatched { index },
                 StructureError::TooDeep => SplitError::TooDeep {
@@ -218,15 +225,15 @@ impl<R: Read> RecordReader<R> {
                 Ok(Some(range))
             }
             Progress::NeedMore(_) => {
-                if self.eof {
-                    return Err(SplitError::Truncated {
-                        records: self.records,
-                    });
-                }
-                if self.end - self.start > self.limits.max_record_bytes {
+                if visible_end - self.start > self.limits.max_record_bytes {
                     return Err(SplitError::RecordTooLarge {
                         index,
                         limit: self.limits.max_record_bytes,
+                    });
+                }
+                if self.eof {
+                    return Err(SplitError::Truncated {
+                        records: self.records,
                     });
                 }
                 self.fill()?;

@@ -78,7 +78,9 @@ pub enum ScanErrorKind {
         expected: &'static str,
     },
     /// The document ends in the middle.
-    #[error("the JSON ends early (truncated, or a string left open), after {records} complete records")]
+    #[error(
+        "the JSON ends early (truncated, or a string left open), after {records} complete records"
+    )]
     Truncated {
         /// Records read before the end.
         records: u64,

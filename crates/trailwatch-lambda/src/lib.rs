@@ -10,7 +10,8 @@
 //!   as `unreadable-log-file` and not retried;
 //! - an event of unknown shape is an error, never silently accepted.
 
-pub mod events;
+/// Event recognition, re-exported from `trailwatch-events`.
+pub use trailwatch_events as events;
 mod settings;
 
 use std::time::Instant;
@@ -50,10 +51,16 @@ impl App {
                     .key(key)
                     .send()
                     .await
-                    .map_err(|e| anyhow::anyhow!("reading the allowlist s3://{bucket}/{key}: {}", aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+                    .map_err(|e| {
+                        anyhow::anyhow!(
+                            "reading the allowlist s3://{bucket}/{key}: {}",
+                            aws_sdk_s3::error::DisplayErrorContext(&e)
+                        )
+                    })?;
                 let bytes = object.body.collect().await?.into_bytes();
-                let text = String::from_utf8(bytes.to_vec())
-                    .map_err(|_| anyhow::anyhow!("s3://{bucket}/{key}: the allowlist is not UTF-8"))?;
+                let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                    anyhow::anyhow!("s3://{bucket}/{key}: the allowlist is not UTF-8")
+                })?;
                 Allowlist::parse(&text, &format!("s3://{bucket}/{key}"))?
             }
         };
@@ -109,7 +116,13 @@ pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, lambd
                 }
             }
             if !failures.is_empty() {
-                return Err(format!("{} of {} log files failed: {}", failures.len(), objects.len(), failures.join("; ")).into());
+                return Err(format!(
+                    "{} of {} log files failed: {}",
+                    failures.len(),
+                    objects.len(),
+                    failures.join("; ")
+                )
+                .into());
             }
             Ok(json!({ "files": handled }))
         }
@@ -152,8 +165,13 @@ async fn batch(app: &App, job: BatchJob) -> S3BatchJobResponse {
             Ok(object) => match process(app, &object).await {
                 Ok(Handled::Scanned) => ("Succeeded", "scanned".to_owned()),
                 Ok(Handled::Skipped(why)) => ("Succeeded", format!("skipped: {why}")),
-                Ok(Handled::Refused) => ("PermanentFailure", "bucket not in TRAILWATCH_ALLOWED_BUCKETS".to_owned()),
-                Ok(Handled::Unreadable(why)) => ("PermanentFailure", format!("unreadable (alerted): {why}")),
+                Ok(Handled::Refused) => (
+                    "PermanentFailure",
+                    "bucket not in TRAILWATCH_ALLOWED_BUCKETS".to_owned(),
+                ),
+                Ok(Handled::Unreadable(why)) => {
+                    ("PermanentFailure", format!("unreadable (alerted): {why}"))
+                }
                 Err(e) => ("TemporaryFailure", e.to_string()),
             },
         };
@@ -205,8 +223,10 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
             return Err(Retry::Read(scan.error.expect("checked above")));
         }
     }
-    let (suppressed, alerts): (Vec<Finding>, Vec<Finding>) =
-        scan.findings.into_iter().partition(|f| app.allowlist.suppression(f).is_some());
+    let (suppressed, alerts): (Vec<Finding>, Vec<Finding>) = scan
+        .findings
+        .into_iter()
+        .partition(|f| app.allowlist.suppression(f).is_some());
     for finding in &suppressed {
         tracing::info!(
             event_id = %finding.event_id,

@@ -16,9 +16,15 @@ async fn main() -> Result<(), Error> {
         .with_current_span(false)
         .without_time()
         .init();
-    let settings = Settings::from_env().inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
+    let settings =
+        Settings::from_env().inspect_err(|e| tracing::error!(error = %e, "bad configuration"))?;
     let sdk = trailwatch_aws::load_sdk_config().await;
-    let app = App::new(&sdk, settings).await.inspect_err(|e| tracing::error!(error = %e, "cannot start"))?;
+    let app = App::new(&sdk, settings)
+        .await
+        .inspect_err(|e| tracing::error!(error = %e, "cannot start"))?;
     let app = &app;
-    run(service_fn(move |event: LambdaEvent<Value>| async move { handle(app, event).await })).await
+    run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handle(app, event).await
+    }))
+    .await
 }

@@ -57,7 +57,11 @@ impl Settings {
 
     /// Reads the settings through `lookup` (the environment, or a map in tests).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let topic_arn = get("SNS_TOPIC_ARN").ok_or(SettingsError::Missing("SNS_TOPIC_ARN"))?;
         if !topic_arn.starts_with("arn:") {
             return Err(SettingsError::Invalid {
@@ -68,12 +72,13 @@ impl Settings {
         let allowlist = match get("TRAILWATCH_CONFIG") {
             None => AllowlistSource::None,
             Some(uri) if uri.starts_with("s3://") => {
-                let (bucket, key) = uri["s3://".len()..].split_once('/').filter(|(b, k)| !b.is_empty() && !k.is_empty()).ok_or(
-                    SettingsError::Invalid {
+                let (bucket, key) = uri["s3://".len()..]
+                    .split_once('/')
+                    .filter(|(b, k)| !b.is_empty() && !k.is_empty())
+                    .ok_or(SettingsError::Invalid {
                         name: "TRAILWATCH_CONFIG",
                         problem: format!("`{uri}` is not of the form s3://bucket/key"),
-                    },
-                )?;
+                    })?;
                 AllowlistSource::S3 {
                     bucket: bucket.to_owned(),
                     key: key.to_owned(),
@@ -110,7 +115,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -125,7 +133,10 @@ mod tests {
     fn reads_every_variable() {
         let s = settings(&[
             ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts"),
-            ("TRAILWATCH_CONFIG", "s3://config-bucket/trailwatch/allow.toml"),
+            (
+                "TRAILWATCH_CONFIG",
+                "s3://config-bucket/trailwatch/allow.toml",
+            ),
             ("TRAILWATCH_MAX_DECOMPRESSED_BYTES", "1000000"),
             ("TRAILWATCH_ALLOWED_BUCKETS", "trail-a, trail-b,"),
         ])
@@ -138,10 +149,16 @@ mod tests {
             }
         );
         assert_eq!(s.limits.max_decompressed_bytes, 1_000_000);
-        assert_eq!(s.allowed_buckets, Some(vec!["trail-a".to_owned(), "trail-b".to_owned()]));
+        assert_eq!(
+            s.allowed_buckets,
+            Some(vec!["trail-a".to_owned(), "trail-b".to_owned()])
+        );
         let inline = settings(&[
             ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts"),
-            ("TRAILWATCH_CONFIG", "[[allow]]\nreason = \"x\"\nbuckets = [\"www\"]\n"),
+            (
+                "TRAILWATCH_CONFIG",
+                "[[allow]]\nreason = \"x\"\nbuckets = [\"www\"]\n",
+            ),
         ])
         .unwrap();
         assert!(matches!(inline.allowlist, AllowlistSource::Inline(t) if t.contains("[[allow]]")));
@@ -150,6 +167,10 @@ mod tests {
             ("TRAILWATCH_MAX_DECOMPRESSED_BYTES", "lots")
         ])
         .is_err());
-        assert!(settings(&[("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:1:a"), ("TRAILWATCH_CONFIG", "s3://bucket-only")]).is_err());
+        assert!(settings(&[
+            ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:1:a"),
+            ("TRAILWATCH_CONFIG", "s3://bucket-only")
+        ])
+        .is_err());
     }
 }

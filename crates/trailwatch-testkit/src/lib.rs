@@ -1,7 +1,13 @@
 //! Test support shared by trailwatch's crates: a real `moto_server` (S3,
 //! SNS, SQS) started on a free loopback port and stopped when dropped, an
 //! AWS configuration with dummy credentials pointing at it, and the paths of
-//! the shipped fixtures.
+//! the shipped fixtures; and small loopback HTTP doubles for what moto
+//! cannot do itself ([`http::HttpCollector`], an SNS `http` subscriber;
+//! [`proxy::SnsFaultProxy`], a service-side failure of one SNS batch entry).
+
+pub mod http;
+pub mod proxy;
+pub mod s3proxy;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -56,11 +62,16 @@ impl MotoServer {
             let port = free_port();
             let child = Command::new(&binary)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                // moto delivers to SNS http subscribers on loopback itself.
+                .env("NO_PROXY", "127.0.0.1,localhost")
+                .env("no_proxy", "127.0.0.1,localhost")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .unwrap_or_else(|e| panic!("starting {}: {e}. {HOW_TO_GET_MOTO}", binary.display()));
+                .unwrap_or_else(|e| {
+                    panic!("starting {}: {e}. {HOW_TO_GET_MOTO}", binary.display())
+                });
             let mut server = MotoServer { child, port };
             match server.wait_ready(Duration::from_secs(30)) {
                 Ok(()) => return server,
@@ -74,7 +85,10 @@ impl MotoServer {
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {
-                return Err(format!("moto_server exited with {status} (port {} taken?)", self.port));
+                return Err(format!(
+                    "moto_server exited with {status} (port {} taken?)",
+                    self.port
+                ));
             }
             if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port)) {
                 let request = "GET /moto-api/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
@@ -99,13 +113,83 @@ impl MotoServer {
     /// An AWS configuration with dummy credentials, region us-east-1, and
     /// every service's endpoint pointing at this server.
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::from_keys("testing", "testing", None))
-            .endpoint_url(self.endpoint())
-            .load()
-            .await
+        sdk_config_at(&self.endpoint(), "testing", "testing").await
     }
+
+    /// From now on, moto authenticates and authorizes every request: only
+    /// access keys of IAM users created in it are accepted, and their
+    /// policies are enforced (moto's `/moto-api/reset-auth`, the runtime form
+    /// of `INITIAL_NO_AUTH_ACTION_COUNT=0`).
+    pub fn enforce_iam(&self) {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))
+            .expect("connecting to moto_server");
+        let request = "POST /moto-api/reset-auth HTTP/1.0\r\nHost: 127.0.0.1\r\n\
+                       Content-Type: text/plain\r\nContent-Length: 1\r\n\r\n0";
+        stream
+            .write_all(request.as_bytes())
+            .expect("asking moto to enforce IAM");
+        let mut reply = String::new();
+        stream.read_to_string(&mut reply).expect("moto's reply");
+        assert!(
+            reply.starts_with("HTTP/1.0 200") || reply.starts_with("HTTP/1.1 200"),
+            "moto refused reset-auth: {reply}"
+        );
+    }
+}
+
+/// Like [`sdk_config_at`], but the services named in `routes` (SDK service
+/// ids such as `"SNS"`) go to their own endpoints, the way
+/// `AWS_ENDPOINT_URL_<SERVICE>` would route them, without touching the
+/// process environment that parallel tests share.
+pub async fn sdk_config_routed(
+    endpoint: &str,
+    routes: &[(&str, &str)],
+    access_key: &str,
+    secret_key: &str,
+) -> SdkConfig {
+    let base = sdk_config_at(endpoint, access_key, secret_key).await;
+    let mut builder = base.to_builder();
+    // A client-config endpoint would override every service's own; an
+    // environment one yields to them, as with the real variables.
+    builder.insert_origin(
+        "endpoint_url",
+        aws_types::origin::Origin::shared_environment_variable(),
+    );
+    builder
+        .service_config(Routes(
+            routes
+                .iter()
+                .map(|(s, e)| (s.to_ascii_uppercase(), e.to_string()))
+                .collect(),
+        ))
+        .build()
+}
+
+#[derive(Debug)]
+struct Routes(Vec<(String, String)>);
+
+impl aws_types::service_config::LoadServiceConfig for Routes {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        if key.env() != "AWS_ENDPOINT_URL" {
+            return None;
+        }
+        let service = key.service_id().to_ascii_uppercase();
+        self.0
+            .iter()
+            .find(|(s, _)| *s == service)
+            .map(|(_, e)| e.clone())
+    }
+}
+
+/// An AWS configuration with the given static credentials, region
+/// us-east-1, and every service's endpoint at `endpoint`.
+pub async fn sdk_config_at(endpoint: &str, access_key: &str, secret_key: &str) -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::from_keys(access_key, secret_key, None))
+        .endpoint_url(endpoint)
+        .load()
+        .await
 }
 
 impl Drop for MotoServer {

@@ -1,5 +1,7 @@
-//! Recognising what invoked the function, from the event's shape, and
-//! naming the log objects it points at.
+//! trailwatch-events recognises what invoked the trailwatch Lambda, from the
+//! event's shape alone, and names the CloudTrail log objects it points at.
+//! It is pure (no AWS SDK, no I/O) so that it can be fuzzed and tested with
+//! real event JSON.
 //!
 //! Notifications are parsed tolerantly: S3-compatible stores (and moto) omit
 //! fields that `aws_lambda_events`'s strict S3 types require, so only the
@@ -149,19 +151,23 @@ fn message_objects(message: &Value) -> Result<Option<Vec<ObjectRef>>, EventError
         return s3_records(records).map(Some);
     }
     if message.get("Type").and_then(Value::as_str) == Some("Notification") {
-        let inner = message.get("Message").and_then(Value::as_str).ok_or_else(|| EventError::Malformed {
-            what: "SNS envelope",
-            detail: "no Message".into(),
-        })?;
+        let inner = message
+            .get("Message")
+            .and_then(Value::as_str)
+            .ok_or_else(|| EventError::Malformed {
+                what: "SNS envelope",
+                detail: "no Message".into(),
+            })?;
         return message_objects(&parse_text(inner)?);
     }
     if let Some(bucket) = message.get("s3Bucket").and_then(Value::as_str) {
-        let keys = message.get("s3ObjectKey").and_then(Value::as_array).ok_or_else(|| {
-            EventError::Malformed {
+        let keys = message
+            .get("s3ObjectKey")
+            .and_then(Value::as_array)
+            .ok_or_else(|| EventError::Malformed {
                 what: "CloudTrail notification",
                 detail: "no s3ObjectKey list".into(),
-            }
-        })?;
+            })?;
         return Ok(Some(
             keys.iter()
                 .filter_map(Value::as_str)
@@ -227,7 +233,10 @@ fn s3_records(records: &[Value]) -> Result<Vec<ObjectRef>, EventError> {
             tracing::info!(event = ?parsed.event_name, key = %parsed.s3.object.key, "not an object creation; ignored");
             continue;
         }
-        objects.push(ObjectRef::encoded(&parsed.s3.bucket.name, &parsed.s3.object.key));
+        objects.push(ObjectRef::encoded(
+            &parsed.s3.bucket.name,
+            &parsed.s3.object.key,
+        ));
     }
     Ok(objects)
 }
@@ -262,7 +271,9 @@ fn queued_messages(records: &[Value]) -> Result<Vec<QueuedMessage>, EventError> 
         .into_iter()
         .map(|message| {
             let body = message.body.unwrap_or_default();
-            let objects = parse_text(&body).and_then(|v| message_objects(&v)).map(Option::unwrap_or_default);
+            let objects = parse_text(&body)
+                .and_then(|v| message_objects(&v))
+                .map(Option::unwrap_or_default);
             QueuedMessage {
                 message_id: message.message_id.unwrap_or_default(),
                 objects,
@@ -276,9 +287,15 @@ fn eventbridge(event: &Value) -> Result<Vec<ObjectRef>, EventError> {
         what: "EventBridge event",
         detail: detail.to_owned(),
     };
-    let detail_type = event.get("detail-type").and_then(Value::as_str).unwrap_or_default();
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if detail_type != "Object Created" {
-        tracing::info!(detail_type, "EventBridge event is not an object creation; ignored");
+        tracing::info!(
+            detail_type,
+            "EventBridge event is not an object creation; ignored"
+        );
         return Ok(Vec::new());
     }
     let bucket = event
@@ -293,7 +310,13 @@ fn eventbridge(event: &Value) -> Result<Vec<ObjectRef>, EventError> {
 }
 
 fn batch_job(event: &Value) -> Result<BatchJob, EventError> {
-    let text = |pointer: &str| event.pointer(pointer).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |pointer: &str| {
+        event
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let tasks = event
         .get("tasks")
         .and_then(Value::as_array)
@@ -306,9 +329,9 @@ fn batch_job(event: &Value) -> Result<BatchJob, EventError> {
         .map(|task| {
             let field = |name: &str| task.get(name).and_then(Value::as_str);
             // Schema 1.0 names the bucket by ARN, 2.0 by name.
-            let bucket = field("s3Bucket")
-                .map(str::to_owned)
-                .or_else(|| field("s3BucketArn").map(|arn| arn.rsplit(":::").next().unwrap_or(arn).to_owned()));
+            let bucket = field("s3Bucket").map(str::to_owned).or_else(|| {
+                field("s3BucketArn").map(|arn| arn.rsplit(":::").next().unwrap_or(arn).to_owned())
+            });
             let object = match (bucket, field("s3Key")) {
                 (Some(bucket), Some(key)) => Ok(ObjectRef::encoded(&bucket, key)),
                 _ => Err(EventError::Malformed {
@@ -377,7 +400,10 @@ mod tests {
 
     #[test]
     fn decodes_keys_like_s3() {
-        assert_eq!(decode_key("audit+logs%2Bv2/AWSLogs/a%C3%A9.json.gz"), "audit logs+v2/AWSLogs/aé.json.gz");
+        assert_eq!(
+            decode_key("audit+logs%2Bv2/AWSLogs/a%C3%A9.json.gz"),
+            "audit logs+v2/AWSLogs/aé.json.gz"
+        );
         assert_eq!(decode_key("100%"), "100%");
         assert_eq!(decode_key("bad%zzescape%4"), "bad%zzescape%4");
         assert_eq!(decode_key("%FF%FE"), "%FF%FE");
@@ -387,8 +413,14 @@ mod tests {
     #[test]
     fn recognises_cloudtrail_keys() {
         assert!(is_cloudtrail_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json.gz").is_ok());
-        assert!(is_cloudtrail_log("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json.gz").is_err());
-        assert!(is_cloudtrail_log("AWSLogs/1/CloudTrail-Insight/us-east-1/2024/01/01/x.json.gz").is_err());
+        assert!(
+            is_cloudtrail_log("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json.gz")
+                .is_err()
+        );
+        assert!(
+            is_cloudtrail_log("AWSLogs/1/CloudTrail-Insight/us-east-1/2024/01/01/x.json.gz")
+                .is_err()
+        );
         assert!(is_cloudtrail_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json").is_err());
         assert!(is_cloudtrail_log("other/x.json.gz").is_err());
     }
