@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of trailwatch: formatting, lints, the Rust test suite
 # (unit, property, fixture, CLI and moto_server end-to-end tests) and the
-# Terraform checks. Installs what the tests need, idempotently, with pinned
-# versions: a Python venv with moto_server (.venv-moto) and the Terraform
-# checkers (.venv-tf*, see test-terraform.sh).
+# Terraform checks, and a short run of every fuzz target. Installs what the
+# tests need, idempotently, with pinned versions: a Python venv with
+# moto_server (.venv-moto), the Terraform checkers (.venv-tf*, see
+# test-terraform.sh) and cargo-fuzz (.tools/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -19,4 +20,6 @@ echo "==> cargo test"
 cargo test --workspace --locked
 echo "==> terraform checks"
 bash scripts/test-terraform.sh
+echo "==> fuzz smoke run (every target, a few seconds each)"
+scripts/fuzz.sh "${TRAILWATCH_FUZZ_SECONDS:-5}"
 echo "==> all tests passed"
