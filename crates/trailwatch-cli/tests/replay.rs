@@ -170,14 +170,7 @@ fn number_after(stderr: &str, label: &str) -> u64 {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(trailwatch_testkit::files_under(dir));
 }
 
 fn is_side_file(relative: &str) -> bool {

@@ -30,14 +30,7 @@ fn big_tree(dir: &Path, copies: usize) {
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(trailwatch_testkit::files_under(dir));
 }
 
 type Key = (String, String, String);

@@ -14,14 +14,7 @@ use trailwatch_testkit::{workspace_root, MotoServer};
 const BUCKET: &str = "faulty-trail";
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(trailwatch_testkit::files_under(dir));
 }
 
 /// Uploads the fixture archive; returns the keys of the log files.

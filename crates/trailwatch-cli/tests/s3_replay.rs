@@ -12,14 +12,7 @@ use trailwatch_testkit::{workspace_root, MotoServer};
 const BUCKET: &str = "trail-archive";
 
 fn log_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            log_files(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(trailwatch_testkit::files_under(dir));
 }
 
 /// Uploads fixtures/logs under `prefix` in the bucket; returns how many objects.

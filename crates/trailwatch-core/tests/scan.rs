@@ -26,14 +26,7 @@ fn is_side_file(relative: &str) -> bool {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            walk(&path, out);
-        } else {
-            out.push(path);
-        }
-    }
+    out.extend(trailwatch_testkit::files_under(dir));
 }
 
 /// Every readable log file among the fixtures: `(name relative to the repo
