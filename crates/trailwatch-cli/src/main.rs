@@ -4,6 +4,7 @@
 //! the worker pool, progress, output and exit status.
 
 mod discover;
+mod gen;
 mod output;
 mod replay;
 mod resume;
@@ -42,6 +43,8 @@ enum Command {
     Scan(ScanArgs),
     /// Print the rules: what makes a bucket, object or policy public.
     Explain,
+    /// Generate a realistic CloudTrail archive with its ground truth (for benchmarks).
+    Gen(gen::GenArgs),
 }
 
 #[derive(Args)]
@@ -179,6 +182,7 @@ fn main() -> ExitCode {
             print!("{}", trailwatch_core::rules_explained());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Gen(args) => gen::run(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("trailwatch: error: {e:#}");
