@@ -7,41 +7,50 @@ use crate::finding::Finding;
 use crate::record::{opt_text, Record};
 use crate::rules::{self, RuleLimits, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS};
 
+/// The key the prefilter looks for; the record reader indexes its positions.
+pub(crate) const EVENT_NAME_KEY: &[u8] = b"\"eventName\"";
+
 /// Decides on bytes alone whether a record can matter: its `eventName` is
 /// one the rules watch (and, for uploads, it carries an ACL). Only a key
 /// `"eventName"` outside any string can match, since quotes inside strings
 /// are escaped; the parse that follows checks everything else.
 pub(crate) struct Prefilter {
-    event_name_key: memmem::Finder<'static>,
+    upload_markers: Vec<memmem::Finder<'static>>,
+    folded: Vec<u8>,
 }
 
 impl Prefilter {
     pub(crate) fn new() -> Self {
         Prefilter {
-            event_name_key: memmem::Finder::new(b"\"eventName\""),
+            upload_markers: UPLOAD_ACL_MARKERS.iter().map(|m| memmem::Finder::new(m.as_bytes())).collect(),
+            folded: Vec::new(),
         }
     }
 
     /// True when the record must be parsed and given to the rules.
-    pub(crate) fn is_candidate(&self, record: &[u8]) -> bool {
-        self.event_name_key.find_iter(record).any(|at| {
-            let value = &record[at + b"\"eventName\"".len()..];
+    /// `key_at` holds the offsets of `"eventName"` in the record.
+    pub(crate) fn is_candidate(&mut self, record: &[u8], key_at: &[usize]) -> bool {
+        key_at.iter().any(|&at| {
+            let value = &record[at + EVENT_NAME_KEY.len()..];
             match event_name_value(value) {
                 NameValue::Plain(name) => {
-                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name)
-                    else {
+                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name) else {
                         return false;
                     };
-                    !UPLOAD_EVENTS.contains(&watched)
-                        || UPLOAD_ACL_MARKERS
-                            .iter()
-                            .any(|m| contains_ignore_ascii_case(record, m.as_bytes()))
+                    !UPLOAD_EVENTS.contains(&watched) || self.carries_acl(record)
                 }
                 // Escaped or odd spellings are rare and cheap: let the parser decide.
                 NameValue::Unusual => true,
                 NameValue::NotAString => false,
             }
         })
+    }
+
+    /// Whether an upload record mentions an ACL header or policy, in any case.
+    fn carries_acl(&mut self, record: &[u8]) -> bool {
+        self.folded.clear();
+        self.folded.extend(record.iter().map(u8::to_ascii_lowercase));
+        self.upload_markers.iter().any(|m| m.find(&self.folded).is_some())
     }
 }
 
@@ -70,20 +79,6 @@ fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
         Some(end) if after[end] == b'"' => NameValue::Plain(&after[..end]),
         _ => NameValue::Unusual,
     }
-}
-
-fn contains_ignore_ascii_case(haystack: &[u8], needle: &[u8]) -> bool {
-    let (first, len) = (needle[0], needle.len());
-    memchr::memchr2_iter(
-        first.to_ascii_lowercase(),
-        first.to_ascii_uppercase(),
-        haystack,
-    )
-    .any(|at| {
-        haystack
-            .get(at..at + len)
-            .is_some_and(|w| w.eq_ignore_ascii_case(needle))
-    })
 }
 
 /// Parses one candidate record and applies the rules to it.
@@ -124,22 +119,28 @@ pub(crate) fn detect(
 mod tests {
     use super::*;
 
+    fn candidate(record: &[u8]) -> bool {
+        let key_at: Vec<usize> = memmem::find_iter(record, EVENT_NAME_KEY).collect();
+        Prefilter::new().is_candidate(record, &key_at)
+    }
+
     #[test]
     fn prefilter_keeps_watched_names_only_outside_strings() {
-        let p = Prefilter::new();
-        assert!(p.is_candidate(br#"{"eventName":"PutBucketAcl","x":1}"#));
-        assert!(p.is_candidate(br#"{"eventName" : "PutBucketPolicy"}"#));
-        assert!(!p.is_candidate(br#"{"eventName":"GetBucketAcl"}"#));
-        assert!(!p.is_candidate(br#"{"eventName":"PutBucketAclX"}"#));
+        assert!(candidate(br#"{"eventName":"PutBucketAcl","x":1}"#));
+        assert!(candidate(br#"{"eventName" : "PutBucketPolicy"}"#));
+        assert!(!candidate(br#"{"eventName":"GetBucketAcl"}"#));
+        assert!(!candidate(br#"{"eventName":"PutBucketAclX"}"#));
         // Mentioned inside another service's string: escaped quotes never match.
-        assert!(!p.is_candidate(
+        assert!(!candidate(
             br#"{"eventName":"PutRule","requestParameters":{"eventPattern":"{\"eventName\":[\"PutBucketAcl\"]}"}}"#
         ));
-        // Uploads matter only with an ACL.
-        assert!(!p.is_candidate(br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#));
-        assert!(p.is_candidate(
-            br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#
-        ));
-        assert!(p.is_candidate(br#"{"eventName":"Put\u0042ucketAcl"}"#));
+        // A nested decoy before the real name does not hide it.
+        assert!(candidate(br#"{"x":{"eventName":"GetObject"},"eventName":"PutBucketPolicy"}"#));
+        // Uploads matter only with an ACL, whatever its case.
+        assert!(!candidate(br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#));
+        assert!(candidate(br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#));
+        assert!(candidate(br#"{"eventName":"CopyObject","requestParameters":{"x-amz-grant-read":"uri=x"}}"#));
+        assert!(candidate(br#"{"eventName":"Put\u0042ucketAcl"}"#));
+        assert!(!candidate(br#"{"name":"PutBucketAcl"}"#));
     }
 }

@@ -1,12 +1,21 @@
 //! Cutting a `{"Records":[...]}` document into one byte slice per record,
 //! from a stream, holding at most one record plus one read chunk in memory.
+//! While reading, the positions of one key (the prefilter's `"eventName"`)
+//! are indexed in a single pass over each chunk, so that each record arrives
+//! with the positions of that key inside it.
 
+use std::collections::VecDeque;
 use std::io::{self, Read};
+
+use memchr::memmem;
 
 use crate::structure::{ObjectScanner, Progress, StructureError};
 
 /// Bytes asked of the source per read.
 const CHUNK: usize = 256 * 1024;
+
+/// Bytes indexed at a time in a document held whole.
+const INDEX_WINDOW: usize = 128 * 1024;
 
 /// Why a document could not be cut into records.
 #[derive(Debug)]
@@ -44,6 +53,62 @@ pub(crate) struct SplitLimits {
     pub max_depth: u32,
 }
 
+/// Positions (in the document) of a key, found one chunk at a time.
+struct KeyIndex {
+    finder: memmem::Finder<'static>,
+    /// Document offset up to which the buffer has been searched.
+    searched_to: u64,
+    /// Document offsets of matches not yet handed out with a record.
+    hits: VecDeque<u64>,
+    /// The current record's matches, relative to its first byte.
+    in_record: Vec<usize>,
+}
+
+impl KeyIndex {
+    fn new(key: &'static [u8]) -> Self {
+        KeyIndex {
+            finder: memmem::Finder::new(key),
+            searched_to: 0,
+            hits: VecDeque::new(),
+            in_record: Vec::new(),
+        }
+    }
+
+    /// Searches the newly buffered bytes; `buf[0]` is at document offset `base`.
+    fn search(&mut self, buf: &[u8], base: u64) {
+        let overlap = self.finder.needle().len() as u64 - 1;
+        let from = self.searched_to.saturating_sub(overlap).max(base);
+        let floor = self.hits.back().map_or(0, |h| h + 1);
+        for at in self.finder.find_iter(&buf[(from - base) as usize..]) {
+            let hit = from + at as u64;
+            if hit >= floor {
+                self.hits.push_back(hit);
+            }
+        }
+        self.searched_to = base + buf.len() as u64;
+    }
+
+    /// Moves the matches inside `[start, end)` (document offsets) to `in_record`.
+    fn take_record(&mut self, start: u64, end: u64) {
+        self.in_record.clear();
+        while let Some(&hit) = self.hits.front() {
+            if hit >= end {
+                break;
+            }
+            self.hits.pop_front();
+            if hit >= start {
+                self.in_record.push((hit - start) as usize);
+            }
+        }
+    }
+}
+
+/// One record: its bytes, and where the indexed key occurs in them.
+pub(crate) struct Record<'a> {
+    pub bytes: &'a [u8],
+    pub key_at: &'a [usize],
+}
+
 /// Streaming record reader over any byte source (a decoder, a file, or
 /// nothing when the whole document is already in `buf`).
 pub(crate) struct RecordReader<R> {
@@ -57,11 +122,14 @@ pub(crate) struct RecordReader<R> {
     limits: SplitLimits,
     bytes_in: u64,
     records: u64,
+    index: KeyIndex,
 }
 
 impl RecordReader<io::Empty> {
-    /// Reads a document already in memory: the first `len` bytes of `buf`.
-    pub(crate) fn whole(buf: Vec<u8>, len: usize, limits: SplitLimits) -> Self {
+    /// Reads a document already in memory: the first `len` bytes of `buf`,
+    /// indexing `key`.
+    pub(crate) fn whole(buf: Vec<u8>, len: usize, limits: SplitLimits, key: &'static [u8]) -> Self {
+        let index = KeyIndex::new(key);
         RecordReader {
             source: io::empty(),
             buf,
@@ -73,13 +141,15 @@ impl RecordReader<io::Empty> {
             limits,
             bytes_in: len as u64,
             records: 0,
+            index,
         }
     }
 }
 
 impl<R: Read> RecordReader<R> {
-    /// Reads the document from `source`, reusing `buf`'s allocation.
-    pub(crate) fn streaming(source: R, mut buf: Vec<u8>, limits: SplitLimits) -> Self {
+    /// Reads the document from `source`, reusing `buf`'s allocation and
+    /// indexing `key`.
+    pub(crate) fn streaming(source: R, mut buf: Vec<u8>, limits: SplitLimits, key: &'static [u8]) -> Self {
         buf.clear();
         RecordReader {
             source,
@@ -92,7 +162,13 @@ impl<R: Read> RecordReader<R> {
             limits,
             bytes_in: 0,
             records: 0,
+            index: KeyIndex::new(key),
         }
+    }
+
+    /// Document offset of `buf[0]`.
+    fn base(&self) -> u64 {
+        self.bytes_in - self.end as u64
     }
 
     /// Bytes of document seen so far.
@@ -105,14 +181,27 @@ impl<R: Read> RecordReader<R> {
         self.buf
     }
 
-    /// The next record's bytes, `None` at the end of a well-formed document.
-    pub(crate) fn next_record(&mut self) -> Result<Option<&[u8]>, SplitError> {
+    /// The next record, `None` at the end of a well-formed document.
+    pub(crate) fn next_record(&mut self) -> Result<Option<Record<'_>>, SplitError> {
         loop {
             match self.phase {
                 Phase::Done => return Ok(None),
                 Phase::Element => {
                     if let Some(range) = self.scan_element()? {
-                        return Ok(Some(&self.buf[range]));
+                        let base = self.base();
+                        let record_end = base + range.end as u64;
+                        if self.index.searched_to < record_end {
+                            // Index a window ahead, while those bytes are in cache
+                            // for the splitter too (a whole document is not
+                            // indexed in one pass up front).
+                            let window_end = self.end.min(range.end + INDEX_WINDOW);
+                            self.index.search(&self.buf[..window_end], base);
+                        }
+                        self.index.take_record(base + range.start as u64, record_end);
+                        return Ok(Some(Record {
+                            bytes: &self.buf[range],
+                            key_at: &self.index.in_record,
+                        }));
                     }
                 }
                 Phase::Trailing => {
@@ -291,6 +380,8 @@ impl<R: Read> RecordReader<R> {
         }
         self.end += read;
         self.bytes_in += read as u64;
+        let base = self.base();
+        self.index.search(&self.buf[..self.end], base);
         if self.bytes_in > self.limits.max_decompressed_bytes {
             return Err(SplitError::DecompressedTooLarge {
                 limit: self.limits.max_decompressed_bytes,
@@ -311,6 +402,8 @@ impl<R: Read> RecordReader<R> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    const KEY: &[u8] = b"\"k\"";
 
     fn limits() -> SplitLimits {
         SplitLimits {
@@ -335,10 +428,13 @@ mod tests {
     }
 
     fn split(doc: &[u8], step: usize) -> Result<Vec<Vec<u8>>, SplitError> {
-        let mut reader = RecordReader::streaming(Trickle { data: doc, step }, Vec::new(), limits());
+        let mut reader = RecordReader::streaming(Trickle { data: doc, step }, Vec::new(), limits(), KEY);
         let mut out = Vec::new();
         while let Some(record) = reader.next_record()? {
-            out.push(record.to_vec());
+            // The index agrees with a plain search of the record.
+            let expected: Vec<usize> = memmem::find_iter(record.bytes, KEY).collect();
+            assert_eq!(record.key_at, &expected[..]);
+            out.push(record.bytes.to_vec());
         }
         Ok(out)
     }
@@ -403,6 +499,7 @@ mod tests {
                 max_decompressed_bytes: 1000,
                 ..limits()
             },
+            KEY,
         );
         assert!(matches!(
             reader.next_record(),

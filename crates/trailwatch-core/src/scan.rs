@@ -9,7 +9,7 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
-use crate::detect::{detect, Prefilter};
+use crate::detect::{detect, Prefilter, EVENT_NAME_KEY};
 use crate::finding::Finding;
 use crate::inflate::{Inflated, Inflater};
 use crate::records::{RecordReader, SplitError, SplitLimits};
@@ -247,7 +247,7 @@ impl Scanner {
                 }
                 let inflated = self.inflater.gunzip(data, &mut whole[..isize as usize]);
                 if let Inflated::Whole(len) = inflated {
-                    let reader = RecordReader::whole(whole, len, self.split_limits());
+                    let reader = RecordReader::whole(whole, len, self.split_limits(), EVENT_NAME_KEY);
                     let (scan, buffer) = self.scan_records(log_file, reader, stored, None);
                     self.whole = buffer;
                     return scan;
@@ -278,10 +278,10 @@ impl Scanner {
         let (mut scan, window) = if head.is_empty() {
             (FileScan::failed(log_file, ScanErrorKind::Empty), window)
         } else if is_gzip(&head) {
-            let reader = RecordReader::streaming(MultiGzDecoder::new(input), window, limits);
+            let reader = RecordReader::streaming(MultiGzDecoder::new(input), window, limits, EVENT_NAME_KEY);
             self.scan_records(log_file, reader, 0, Some((&source_failed, true)))
         } else if matches!(head.trim_ascii_start().first(), None | Some(b'{')) {
-            let reader = RecordReader::streaming(input, window, limits);
+            let reader = RecordReader::streaming(input, window, limits, EVENT_NAME_KEY);
             self.scan_records(log_file, reader, 0, Some((&source_failed, false)))
         } else {
             let start = describe_start(&head);
@@ -336,11 +336,11 @@ impl Scanner {
             };
             let index = stats.records;
             stats.records += 1;
-            if !self.prefilter.is_candidate(record) {
+            if !self.prefilter.is_candidate(record.bytes, record.key_at) {
                 continue;
             }
             stats.candidates += 1;
-            match detect(record, log_file, rule_limits) {
+            match detect(record.bytes, log_file, rule_limits) {
                 Ok(found) => {
                     for finding in found {
                         if !finding.event_id.is_empty()

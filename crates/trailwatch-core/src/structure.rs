@@ -17,54 +17,157 @@ struct Masks {
     close: u64,
 }
 
+/// Computes a block's character classes. One implementation per instruction
+/// set; the scan loop is compiled once for each, so the classifier inlines.
+trait Classify {
+    fn classify(block: &[u8; 64]) -> Masks;
+
+    /// Bit i is the XOR of bits 0..=i (see `prefix_xor`).
+    #[inline(always)]
+    fn prefix_xor(bits: u64) -> u64 {
+        prefix_xor(bits)
+    }
+}
+
+/// Prefix XOR as one carry-less multiplication by all ones.
+///
+/// # Safety
+/// The CPU must have PCLMULQDQ and SSE2.
 #[cfg(target_arch = "x86_64")]
-fn classify(block: &[u8; 64]) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16 bytes
-    // inside `block`, which is exactly 64 bytes long.
-    unsafe {
-        let quote = _mm_set1_epi8(b'"' as i8);
-        let backslash = _mm_set1_epi8(b'\\' as i8);
-        // `{` (0x7B) and `[` (0x5B) differ only in bit 0x20, as do `}` and `]`.
-        let case_bit = _mm_set1_epi8(0x20);
-        let open = _mm_set1_epi8(b'{' as i8);
-        let close = _mm_set1_epi8(b'}' as i8);
+#[inline(always)]
+unsafe fn prefix_xor_clmul(bits: u64) -> u64 {
+    use std::arch::x86_64::{_mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x};
+    _mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0)) as u64
+}
+
+/// Portable: one byte at a time (and the reference for the SIMD versions).
+#[cfg_attr(all(target_arch = "x86_64", not(test)), allow(dead_code))]
+struct Scalar;
+
+impl Classify for Scalar {
+    #[inline(always)]
+    fn classify(block: &[u8; 64]) -> Masks {
         let mut masks = Masks::default();
-        for lane in 0..4 {
-            let bytes = _mm_loadu_si128(block.as_ptr().add(lane * 16) as *const __m128i);
-            let folded = _mm_or_si128(bytes, case_bit);
-            let shift = lane * 16;
-            let bits = |v| (_mm_movemask_epi8(v) as u32 as u64) << shift;
-            masks.quote |= bits(_mm_cmpeq_epi8(bytes, quote));
-            masks.backslash |= bits(_mm_cmpeq_epi8(bytes, backslash));
-            masks.open |= bits(_mm_cmpeq_epi8(folded, open));
-            masks.close |= bits(_mm_cmpeq_epi8(folded, close));
+        for (i, &byte) in block.iter().enumerate() {
+            let bit = 1u64 << i;
+            match byte {
+                b'"' => masks.quote |= bit,
+                b'\\' => masks.backslash |= bit,
+                b'{' | b'[' => masks.open |= bit,
+                b'}' | b']' => masks.close |= bit,
+                _ => {}
+            }
         }
         masks
     }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(block: &[u8; 64]) -> Masks {
-    classify_scalar(block)
-}
+/// SSE2: part of the x86_64 baseline, always available there.
+#[cfg(target_arch = "x86_64")]
+struct Sse2;
 
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
-fn classify_scalar(block: &[u8; 64]) -> Masks {
-    let mut masks = Masks::default();
-    for (i, &byte) in block.iter().enumerate() {
-        let bit = 1u64 << i;
-        match byte {
-            b'"' => masks.quote |= bit,
-            b'\\' => masks.backslash |= bit,
-            b'{' | b'[' => masks.open |= bit,
-            b'}' | b']' => masks.close |= bit,
-            _ => {}
+#[cfg(target_arch = "x86_64")]
+impl Classify for Sse2 {
+    #[inline(always)]
+    fn classify(block: &[u8; 64]) -> Masks {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16
+        // bytes inside `block`, which is 64 bytes long.
+        unsafe {
+            let quote = _mm_set1_epi8(b'"' as i8);
+            let backslash = _mm_set1_epi8(b'\\' as i8);
+            // `{` (0x7B) and `[` (0x5B) differ only in bit 0x20, as do `}` and `]`.
+            let case_bit = _mm_set1_epi8(0x20);
+            let open = _mm_set1_epi8(b'{' as i8);
+            let close = _mm_set1_epi8(b'}' as i8);
+            let mut masks = Masks::default();
+            for lane in 0..4 {
+                let bytes = _mm_loadu_si128(block.as_ptr().add(lane * 16) as *const __m128i);
+                let folded = _mm_or_si128(bytes, case_bit);
+                let shift = lane * 16;
+                let bits = |v| (_mm_movemask_epi8(v) as u32 as u64) << shift;
+                masks.quote |= bits(_mm_cmpeq_epi8(bytes, quote));
+                masks.backslash |= bits(_mm_cmpeq_epi8(bytes, backslash));
+                masks.open |= bits(_mm_cmpeq_epi8(folded, open));
+                masks.close |= bits(_mm_cmpeq_epi8(folded, close));
+            }
+            masks
         }
     }
-    masks
+}
+
+/// AVX2: two 32-byte lanes per block. Only used after runtime detection.
+#[cfg(target_arch = "x86_64")]
+struct Avx2;
+
+#[cfg(target_arch = "x86_64")]
+impl Classify for Avx2 {
+    #[inline(always)]
+    fn prefix_xor(bits: u64) -> u64 {
+        // SAFETY: reached only through the AVX2 scan loop, which also
+        // requires PCLMULQDQ and is called only when the CPU has it.
+        unsafe { prefix_xor_clmul(bits) }
+    }
+
+    #[inline(always)]
+    fn classify(block: &[u8; 64]) -> Masks {
+        use std::arch::x86_64::{
+            __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
+            _mm256_set1_epi8,
+        };
+        // SAFETY: reached only through `scan_avx2`, which requires AVX2 and is
+        // called only when the CPU has it; the loads stay inside `block`.
+        unsafe {
+            let lo = _mm256_loadu_si256(block.as_ptr() as *const __m256i);
+            let hi = _mm256_loadu_si256(block.as_ptr().add(32) as *const __m256i);
+            let bits = |byte: u8, fold: bool| {
+                let target = _mm256_set1_epi8(byte as i8);
+                let prepare = |v| if fold { _mm256_or_si256(v, _mm256_set1_epi8(0x20)) } else { v };
+                let low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(lo), target)) as u32 as u64;
+                let high = _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(hi), target)) as u32 as u64;
+                low | high << 32
+            };
+            Masks {
+                quote: bits(b'"', false),
+                backslash: bits(b'\\', false),
+                open: bits(b'{', true),
+                close: bits(b'}', true),
+            }
+        }
+    }
+}
+
+/// AVX-512BW: one 64-byte compare per class, straight into a bit mask.
+#[cfg(target_arch = "x86_64")]
+struct Avx512;
+
+#[cfg(target_arch = "x86_64")]
+impl Classify for Avx512 {
+    #[inline(always)]
+    fn prefix_xor(bits: u64) -> u64 {
+        // SAFETY: reached only through the AVX-512 scan loop, which also
+        // requires PCLMULQDQ and is called only when the CPU has it.
+        unsafe { prefix_xor_clmul(bits) }
+    }
+
+    #[inline(always)]
+    fn classify(block: &[u8; 64]) -> Masks {
+        use std::arch::x86_64::{_mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8};
+        // SAFETY: reached only through `scan_avx512`, which requires AVX-512
+        // F and BW and is called only when the CPU has them.
+        unsafe {
+            let bytes = _mm512_loadu_si512(block.as_ptr().cast());
+            let folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
+            Masks {
+                quote: _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(b'"' as i8)),
+                backslash: _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(b'\\' as i8)),
+                open: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8)),
+                close: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8)),
+            }
+        }
+    }
 }
 
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
@@ -148,6 +251,37 @@ impl ObjectScanner {
     /// what is buffered) from where the previous call stopped. With `eof`, the
     /// last partial block is scanned too.
     pub(crate) fn scan(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let clmul = std::is_x86_feature_detected!("pclmulqdq");
+            if clmul && std::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: the CPU has AVX-512 F and BW (BW implies F) and PCLMULQDQ.
+                return unsafe { self.scan_avx512(object, eof) };
+            }
+            if clmul && std::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2 and PCLMULQDQ.
+                return unsafe { self.scan_avx2(object, eof) };
+            }
+            self.scan_with::<Sse2>(object, eof)
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        self.scan_with::<Scalar>(object, eof)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,pclmulqdq")]
+    unsafe fn scan_avx512(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
+        self.scan_with::<Avx512>(object, eof)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,pclmulqdq")]
+    unsafe fn scan_avx2(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
+        self.scan_with::<Avx2>(object, eof)
+    }
+
+    #[inline(always)]
+    fn scan_with<C: Classify>(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
         loop {
             let start = self.scanned;
             let remaining = object.len().saturating_sub(start);
@@ -160,18 +294,27 @@ impl ObjectScanner {
             } else {
                 return Ok(Progress::NeedMore(start));
             };
-            if let Some(end) = self.scan_block(&block)? {
+            if let Some(end) = self.scan_block::<C>(C::classify(&block), &block)? {
                 return Ok(Progress::Complete(start + end));
             }
             self.scanned += 64;
         }
     }
 
-    fn scan_block(&mut self, block: &[u8; 64]) -> Result<Option<usize>, StructureError> {
-        let masks = classify(block);
-        let escaped = escaped_chars(masks.backslash, &mut self.escape_carry);
+    #[inline(always)]
+    fn scan_block<C: Classify>(
+        &mut self,
+        masks: Masks,
+        block: &[u8; 64],
+    ) -> Result<Option<usize>, StructureError> {
+        // Most blocks hold no backslash at all.
+        let escaped = if masks.backslash == 0 && self.escape_carry == 0 {
+            0
+        } else {
+            escaped_chars(masks.backslash, &mut self.escape_carry)
+        };
         let quotes = masks.quote & !escaped;
-        let in_string = prefix_xor(quotes) ^ self.in_string_carry;
+        let in_string = C::prefix_xor(quotes) ^ self.in_string_carry;
         self.in_string_carry = ((in_string as i64) >> 63) as u64;
         let mut structural = (masks.open | masks.close) & !in_string;
         while structural != 0 {
@@ -251,13 +394,54 @@ mod tests {
         }
     }
 
+    /// Every classifier this CPU can run agrees with the scalar one.
+    fn check_classifiers(block: &[u8; 64]) {
+        let want = Scalar::classify(block);
+        #[cfg(target_arch = "x86_64")]
+        {
+            assert_eq!(Sse2::classify(block), want);
+            if std::is_x86_feature_detected!("avx2") {
+                #[target_feature(enable = "avx2")]
+                unsafe fn avx2(block: &[u8; 64]) -> Masks {
+                    Avx2::classify(block)
+                }
+                // SAFETY: detected above.
+                assert_eq!(unsafe { avx2(block) }, want);
+            }
+            if std::is_x86_feature_detected!("avx512bw") {
+                #[target_feature(enable = "avx512f,avx512bw")]
+                unsafe fn avx512(block: &[u8; 64]) -> Masks {
+                    Avx512::classify(block)
+                }
+                // SAFETY: detected above.
+                assert_eq!(unsafe { avx512(block) }, want);
+            }
+        }
+    }
+
     #[test]
-    fn classify_matches_scalar() {
+    fn carry_less_prefix_xor_agrees() {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("pclmulqdq") {
+            for bits in [0u64, 1, 0x8000_0000_0000_0001, 0xdead_beef_0123_4567, u64::MAX] {
+                // SAFETY: detected above.
+                assert_eq!(unsafe { prefix_xor_clmul(bits) }, prefix_xor(bits));
+            }
+        }
+    }
+
+    #[test]
+    fn classifiers_agree() {
         let mut block = [0u8; 64];
         for (i, b) in block.iter_mut().enumerate() {
             *b = b"{}[]\"\\ax:,"[i % 10];
         }
-        assert_eq!(classify(&block), classify_scalar(&block));
+        check_classifiers(&block);
+        // Every byte value, including the ones that fold onto brackets.
+        for start in (0..256).step_by(64) {
+            let block: [u8; 64] = std::array::from_fn(|i| (start + i) as u8);
+            check_classifiers(&block);
+        }
     }
 
     #[test]
@@ -296,6 +480,11 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn classifiers_agree_on_any_block(bytes in prop::collection::vec(any::<u8>(), 64)) {
+            check_classifiers(&bytes.try_into().unwrap());
+        }
+
         #[test]
         fn agrees_with_reference(json in json_text(), chunk in 1usize..300, trailer in "[ ,\\]}{]{0,20}") {
             let text = format!("{json}{trailer}");
