@@ -14,7 +14,6 @@ use std::io::Read;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
-use trailwatch_benches::proto;
 use trailwatch_core::{detect_record, Limits, Scanner};
 use trailwatch_gen::{log_file, log_file_with, sample_records, Class};
 
@@ -132,17 +131,11 @@ fn split_and_prefilter(c: &mut Criterion) {
             scan.stats.records
         })
     });
-    g.bench_function("proto_core_like_split", |b| {
-        b.iter(|| proto::count(black_box(&data.json), proto::Variant::CoreLike))
+    g.bench_function("core_split_only", |b| {
+        b.iter(|| trailwatch_core::bench::split(black_box(&data.json)))
     });
-    g.bench_function("proto_popcount_fast_path_split", |b| {
-        b.iter(|| proto::count(black_box(&data.json), proto::Variant::PopcountFastPath))
-    });
-    g.bench_function("proto_core_like_avx512_split", |b| {
-        b.iter(|| proto::count(black_box(&data.json), proto::Variant::CoreLikeAvx512))
-    });
-    g.bench_function("proto_branchless_split", |b| {
-        b.iter(|| proto::count(black_box(&data.json), proto::Variant::Branchless))
+    g.bench_function("core_split_and_prefilter", |b| {
+        b.iter(|| trailwatch_core::bench::split_and_prefilter(black_box(&data.json)))
     });
     g.bench_function("baseline_serde_value_every_record", |b| {
         b.iter(|| serde_json::from_slice::<serde_json::Value>(black_box(&data.json)).unwrap())

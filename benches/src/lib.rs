@@ -1,7 +1,5 @@
 //! Support for the benches: nothing here is product code.
 
-pub mod proto;
-
 /// Peak resident set size of this process in bytes (`VmHWM`), Linux only.
 pub fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;

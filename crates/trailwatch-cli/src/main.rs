@@ -110,6 +110,15 @@ pub struct CommonArgs {
     /// Largest single record (e.g. 1MiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1MiB")]
     pub max_record: u64,
+    /// Deepest JSON nesting inside a record (at most 128).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=128))]
+    pub max_depth: u32,
+    /// Largest bucket or access point policy evaluated; larger ones are reported as unverifiable.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "256KiB")]
+    pub max_policy: u64,
+    /// Most findings reported for one file; past it the file is an error.
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub max_findings: usize,
     /// No progress bar.
     #[arg(long)]
     pub no_progress: bool,

@@ -104,6 +104,9 @@ pub fn run_replay(
     let limits = Limits {
         max_decompressed_bytes: common.max_decompressed,
         max_record_bytes: usize::try_from(common.max_record).context("--max-record")?,
+        max_depth: common.max_depth,
+        max_policy_bytes: usize::try_from(common.max_policy).context("--max-policy")?,
+        max_findings_per_file: common.max_findings,
         ..Limits::default()
     };
     let (mut state, already_done) = match &remote.resume {

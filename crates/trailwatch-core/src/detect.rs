@@ -22,7 +22,10 @@ pub(crate) struct Prefilter {
 impl Prefilter {
     pub(crate) fn new() -> Self {
         Prefilter {
-            upload_markers: UPLOAD_ACL_MARKERS.iter().map(|m| memmem::Finder::new(m.as_bytes())).collect(),
+            upload_markers: UPLOAD_ACL_MARKERS
+                .iter()
+                .map(|m| memmem::Finder::new(m.as_bytes()))
+                .collect(),
             folded: Vec::new(),
         }
     }
@@ -34,7 +37,8 @@ impl Prefilter {
             let value = &record[at + EVENT_NAME_KEY.len()..];
             match event_name_value(value) {
                 NameValue::Plain(name) => {
-                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name) else {
+                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name)
+                    else {
                         return false;
                     };
                     !UPLOAD_EVENTS.contains(&watched) || self.carries_acl(record)
@@ -49,8 +53,11 @@ impl Prefilter {
     /// Whether an upload record mentions an ACL header or policy, in any case.
     fn carries_acl(&mut self, record: &[u8]) -> bool {
         self.folded.clear();
-        self.folded.extend(record.iter().map(u8::to_ascii_lowercase));
-        self.upload_markers.iter().any(|m| m.find(&self.folded).is_some())
+        self.folded
+            .extend(record.iter().map(u8::to_ascii_lowercase));
+        self.upload_markers
+            .iter()
+            .any(|m| m.find(&self.folded).is_some())
     }
 }
 
@@ -135,11 +142,19 @@ mod tests {
             br#"{"eventName":"PutRule","requestParameters":{"eventPattern":"{\"eventName\":[\"PutBucketAcl\"]}"}}"#
         ));
         // A nested decoy before the real name does not hide it.
-        assert!(candidate(br#"{"x":{"eventName":"GetObject"},"eventName":"PutBucketPolicy"}"#));
+        assert!(candidate(
+            br#"{"x":{"eventName":"GetObject"},"eventName":"PutBucketPolicy"}"#
+        ));
         // Uploads matter only with an ACL, whatever its case.
-        assert!(!candidate(br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#));
-        assert!(candidate(br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#));
-        assert!(candidate(br#"{"eventName":"CopyObject","requestParameters":{"x-amz-grant-read":"uri=x"}}"#));
+        assert!(!candidate(
+            br#"{"eventName":"PutObject","requestParameters":{"key":"a"}}"#
+        ));
+        assert!(candidate(
+            br#"{"eventName":"PutObject","requestParameters":{"X-Amz-Acl":"public-read"}}"#
+        ));
+        assert!(candidate(
+            br#"{"eventName":"CopyObject","requestParameters":{"x-amz-grant-read":"uri=x"}}"#
+        ));
         assert!(candidate(br#"{"eventName":"Put\u0042ucketAcl"}"#));
         assert!(!candidate(br#"{"name":"PutBucketAcl"}"#));
     }

@@ -52,3 +52,41 @@ pub fn watched_events() -> &'static [&'static str] {
 pub fn rules_explained() -> &'static str {
     include_str!("explain.txt")
 }
+
+/// Single stages, for `cargo bench` only (feature `bench`); not a stable API.
+#[cfg(feature = "bench")]
+#[doc(hidden)]
+pub mod bench {
+    use crate::detect::{Prefilter, EVENT_NAME_KEY};
+    use crate::records::{RecordReader, SplitLimits};
+
+    fn limits() -> SplitLimits {
+        SplitLimits {
+            max_decompressed_bytes: u64::MAX,
+            max_record_bytes: 1 << 20,
+            max_depth: 64,
+        }
+    }
+
+    /// Splits a plain JSON log into records (copying it through the
+    /// streaming window, as a stream would); returns how many.
+    pub fn split(json: &[u8]) -> u64 {
+        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_KEY);
+        let mut records = 0;
+        while let Ok(Some(_)) = reader.next_record() {
+            records += 1;
+        }
+        records
+    }
+
+    /// Splits and prefilters; returns how many records are candidates.
+    pub fn split_and_prefilter(json: &[u8]) -> u64 {
+        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_KEY);
+        let mut prefilter = Prefilter::new();
+        let mut candidates = 0;
+        while let Ok(Some(record)) = reader.next_record() {
+            candidates += prefilter.is_candidate(record.bytes, record.key_at) as u64;
+        }
+        candidates
+    }
+}

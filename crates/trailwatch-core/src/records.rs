@@ -149,7 +149,12 @@ impl RecordReader<io::Empty> {
 impl<R: Read> RecordReader<R> {
     /// Reads the document from `source`, reusing `buf`'s allocation and
     /// indexing `key`.
-    pub(crate) fn streaming(source: R, mut buf: Vec<u8>, limits: SplitLimits, key: &'static [u8]) -> Self {
+    pub(crate) fn streaming(
+        source: R,
+        mut buf: Vec<u8>,
+        limits: SplitLimits,
+        key: &'static [u8],
+    ) -> Self {
         buf.clear();
         RecordReader {
             source,
@@ -197,7 +202,8 @@ impl<R: Read> RecordReader<R> {
                             let window_end = self.end.min(range.end + INDEX_WINDOW);
                             self.index.search(&self.buf[..window_end], base);
                         }
-                        self.index.take_record(base + range.start as u64, record_end);
+                        self.index
+                            .take_record(base + range.start as u64, record_end);
                         return Ok(Some(Record {
                             bytes: &self.buf[range],
                             key_at: &self.index.in_record,
@@ -428,7 +434,8 @@ mod tests {
     }
 
     fn split(doc: &[u8], step: usize) -> Result<Vec<Vec<u8>>, SplitError> {
-        let mut reader = RecordReader::streaming(Trickle { data: doc, step }, Vec::new(), limits(), KEY);
+        let mut reader =
+            RecordReader::streaming(Trickle { data: doc, step }, Vec::new(), limits(), KEY);
         let mut out = Vec::new();
         while let Some(record) = reader.next_record()? {
             // The index agrees with a plain search of the record.

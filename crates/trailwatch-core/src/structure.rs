@@ -36,8 +36,14 @@ trait Classify {
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 unsafe fn prefix_xor_clmul(bits: u64) -> u64 {
-    use std::arch::x86_64::{_mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x};
-    _mm_cvtsi128_si64(_mm_clmulepi64_si128(_mm_set_epi64x(0, bits as i64), _mm_set1_epi8(-1), 0)) as u64
+    use std::arch::x86_64::{
+        _mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set1_epi8, _mm_set_epi64x,
+    };
+    _mm_cvtsi128_si64(_mm_clmulepi64_si128(
+        _mm_set_epi64x(0, bits as i64),
+        _mm_set1_epi8(-1),
+        0,
+    )) as u64
 }
 
 /// Portable: one byte at a time (and the reference for the SIMD versions).
@@ -71,7 +77,8 @@ impl Classify for Sse2 {
     #[inline(always)]
     fn classify(block: &[u8; 64]) -> Masks {
         use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+            _mm_set1_epi8,
         };
         // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16
         // bytes inside `block`, which is 64 bytes long.
@@ -124,9 +131,17 @@ impl Classify for Avx2 {
             let hi = _mm256_loadu_si256(block.as_ptr().add(32) as *const __m256i);
             let bits = |byte: u8, fold: bool| {
                 let target = _mm256_set1_epi8(byte as i8);
-                let prepare = |v| if fold { _mm256_or_si256(v, _mm256_set1_epi8(0x20)) } else { v };
-                let low = _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(lo), target)) as u32 as u64;
-                let high = _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(hi), target)) as u32 as u64;
+                let prepare = |v| {
+                    if fold {
+                        _mm256_or_si256(v, _mm256_set1_epi8(0x20))
+                    } else {
+                        v
+                    }
+                };
+                let low =
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(lo), target)) as u32 as u64;
+                let high =
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(prepare(hi), target)) as u32 as u64;
                 low | high << 32
             };
             Masks {
@@ -154,7 +169,9 @@ impl Classify for Avx512 {
 
     #[inline(always)]
     fn classify(block: &[u8; 64]) -> Masks {
-        use std::arch::x86_64::{_mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8};
+        use std::arch::x86_64::{
+            _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
+        };
         // SAFETY: reached only through `scan_avx512`, which requires AVX-512
         // F and BW and is called only when the CPU has them.
         unsafe {
@@ -281,7 +298,11 @@ impl ObjectScanner {
     }
 
     #[inline(always)]
-    fn scan_with<C: Classify>(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
+    fn scan_with<C: Classify>(
+        &mut self,
+        object: &[u8],
+        eof: bool,
+    ) -> Result<Progress, StructureError> {
         loop {
             let start = self.scanned;
             let remaining = object.len().saturating_sub(start);
@@ -423,7 +444,13 @@ mod tests {
     fn carry_less_prefix_xor_agrees() {
         #[cfg(target_arch = "x86_64")]
         if std::is_x86_feature_detected!("pclmulqdq") {
-            for bits in [0u64, 1, 0x8000_0000_0000_0001, 0xdead_beef_0123_4567, u64::MAX] {
+            for bits in [
+                0u64,
+                1,
+                0x8000_0000_0000_0001,
+                0xdead_beef_0123_4567,
+                u64::MAX,
+            ] {
                 // SAFETY: detected above.
                 assert_eq!(unsafe { prefix_xor_clmul(bits) }, prefix_xor(bits));
             }
