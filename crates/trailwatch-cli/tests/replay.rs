@@ -84,18 +84,7 @@ const FINDING_FIELDS: [&str; 15] = [
     "log_file",
 ];
 
-const ORACLE_FIELDS: [&str; 10] = [
-    "log_file",
-    "event_id",
-    "kind",
-    "severity",
-    "bucket",
-    "key",
-    "account",
-    "region",
-    "event_name",
-    "event_time",
-];
+use trailwatch_testkit::ORACLE_FIELDS;
 
 type Key = Vec<Value>;
 

@@ -80,18 +80,7 @@ fn oracle() -> Vec<Value> {
 /// The fields the oracle pins down, in a comparable form.
 type OracleKey = Vec<Option<String>>;
 
-const ORACLE_FIELDS: [&str; 10] = [
-    "log_file",
-    "event_id",
-    "kind",
-    "severity",
-    "bucket",
-    "key",
-    "account",
-    "region",
-    "event_name",
-    "event_time",
-];
+use trailwatch_testkit::ORACLE_FIELDS;
 
 fn oracle_key(v: &Value) -> OracleKey {
     ORACLE_FIELDS

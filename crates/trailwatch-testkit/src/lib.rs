@@ -32,6 +32,21 @@ pub fn fixture(relative: &str) -> PathBuf {
     workspace_root().join("fixtures").join(relative)
 }
 
+/// The fields of a finding that the fixture oracles (`fixtures/*-expected.jsonl`)
+/// pin down; `reason` and the actor fields are the implementation's to word.
+pub const ORACLE_FIELDS: [&str; 10] = [
+    "log_file",
+    "event_id",
+    "kind",
+    "severity",
+    "bucket",
+    "key",
+    "account",
+    "region",
+    "event_name",
+    "event_time",
+];
+
 /// Every file below `dir`, recursively, in path order.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
