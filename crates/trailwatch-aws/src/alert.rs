@@ -122,15 +122,11 @@ pub fn unreadable_log_finding(bucket: &str, key: &str, reason: &str) -> Finding 
 /// `[trailwatch] HIGH bucket-acl-public s3://bucket/key (111122223333)`,
 /// reduced to printable ASCII and cut to SNS's 100 characters.
 fn subject(f: &Finding) -> String {
-    let target = match (&f.bucket, &f.key) {
-        (Some(b), Some(k)) => format!("s3://{b}/{k}"),
-        (Some(b), None) => format!("s3://{b}"),
-        (None, _) => format!("account {}", f.account),
-    };
     let full = format!(
-        "[trailwatch] {} {} {target} ({})",
+        "[trailwatch] {} {} {} ({})",
         f.severity.as_str().to_ascii_uppercase(),
         f.kind,
+        f.resource(),
         f.account
     );
     let ascii: String = full
@@ -172,10 +168,9 @@ fn bounded(f: &Finding) -> Finding {
 }
 
 fn text_body(f: &Finding) -> String {
-    let resource = match (&f.bucket, &f.key) {
-        (Some(b), Some(k)) => format!("s3://{b}/{k}"),
-        (Some(b), None) => format!("s3://{b}"),
-        (None, _) => format!("the whole account {}", f.account),
+    let resource = match f.bucket {
+        Some(_) => f.resource(),
+        None => format!("the whole {}", f.resource()),
     };
     let lines = [
         format!("trailwatch found an S3 exposure ({} severity).", f.severity),

@@ -202,7 +202,7 @@ pub fn discover_local(input: &str, filter: &Filter, skipped: &Skipped, out: &Sen
     }
     let path = PathBuf::from(input);
     match std::fs::metadata(&path) {
-        Ok(meta) if meta.is_dir() => walk(&path, filter, skipped, out),
+        Ok(meta) if meta.is_dir() => walk(&path, &meta, filter, skipped, out),
         // A file named explicitly is read, unless it is a digest or insight file.
         Ok(_) => offer(path, filter, skipped, out, true),
         Err(e) => out.send(Item::Unreadable(input.to_owned(), e)).is_ok(),
@@ -243,12 +243,20 @@ fn offer(
     !wanted(&path, filter, skipped, explicit) || out.send(Item::File(path)).is_ok()
 }
 
-fn walk(dir: &Path, filter: &Filter, skipped: &Skipped, out: &Sender<Item>) -> bool {
-    walk_once(dir, filter, skipped, out, &mut HashSet::new())
+fn walk(
+    dir: &Path,
+    meta: &std::fs::Metadata,
+    filter: &Filter,
+    skipped: &Skipped,
+    out: &Sender<Item>,
+) -> bool {
+    let mut visited = HashSet::from([(meta.dev(), meta.ino())]);
+    walk_once(dir, filter, skipped, out, &mut visited)
 }
 
-/// Walks `dir`, following directory symlinks but entering each directory
-/// (by device and inode) at most once, so a link cycle cannot repeat files.
+/// Walks `dir` (already marked visited), following directory symlinks but
+/// entering each directory (by device and inode) at most once, so a link
+/// cycle cannot repeat files.
 fn walk_once(
     dir: &Path,
     filter: &Filter,
@@ -256,15 +264,6 @@ fn walk_once(
     out: &Sender<Item>,
     visited: &mut HashSet<(u64, u64)>,
 ) -> bool {
-    match std::fs::metadata(dir) {
-        Ok(meta) if !visited.insert((meta.dev(), meta.ino())) => return true,
-        Ok(_) => {}
-        Err(e) => {
-            return out
-                .send(Item::Unreadable(dir.display().to_string(), e))
-                .is_ok()
-        }
-    }
     let entries = match std::fs::read_dir(dir).and_then(|rd| rd.collect::<Result<Vec<_>, _>>()) {
         Ok(entries) => entries,
         Err(e) => {
@@ -276,8 +275,8 @@ fn walk_once(
     let mut entries: Vec<_> = entries.into_iter().map(|e| e.path()).collect();
     entries.sort();
     for path in entries {
-        let is_dir = match std::fs::metadata(&path) {
-            Ok(meta) => meta.is_dir(),
+        let meta = match std::fs::metadata(&path) {
+            Ok(meta) => meta,
             Err(e) => {
                 if out
                     .send(Item::Unreadable(path.display().to_string(), e))
@@ -288,7 +287,7 @@ fn walk_once(
                 continue;
             }
         };
-        let keep_going = if is_dir {
+        let keep_going = if meta.is_dir() {
             if side_file_kind(&path.join("x")).is_some() {
                 skipped
                     .side_files
@@ -298,7 +297,8 @@ fn walk_once(
                 skipped.pruned.fetch_add(1, Ordering::Relaxed);
                 true
             } else {
-                walk_once(&path, filter, skipped, out, visited)
+                !visited.insert((meta.dev(), meta.ino()))
+                    || walk_once(&path, filter, skipped, out, visited)
             }
         } else {
             offer(path, filter, skipped, out, false)

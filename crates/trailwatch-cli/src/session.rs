@@ -158,16 +158,23 @@ pub fn run_replay(
                 failed.push(message);
             }
             let mut delivered = true;
+            let verdicts: Vec<_> = scan
+                .findings
+                .into_iter()
+                .map(|f| {
+                    let accepted = allowlist.suppression(&f).map(str::to_owned);
+                    (f, accepted)
+                })
+                .collect();
             if let Some(alerter) = aws
                 .as_ref()
                 .and_then(|a| a.alerter.as_ref().map(|al| (a, al)))
             {
                 let (aws, alerter) = alerter;
-                let to_alert: Vec<_> = scan
-                    .findings
+                let to_alert: Vec<_> = verdicts
                     .iter()
-                    .filter(|f| allowlist.suppression(f).is_none())
-                    .cloned()
+                    .filter(|(_, accepted)| accepted.is_none())
+                    .map(|(f, _)| f.clone())
                     .collect();
                 match aws.runtime.block_on(alerter.publish(&to_alert)) {
                     Ok(n) => alerted += n,
@@ -181,8 +188,7 @@ pub fn run_replay(
             }
             let log_file = scan.log_file.clone();
             let complete = scan.error.is_none();
-            for finding in scan.findings {
-                let accepted = allowlist.suppression(&finding).map(str::to_owned);
+            for (finding, accepted) in verdicts {
                 if accepted.is_some() {
                     suppressed += 1;
                     if !common.show_suppressed {

@@ -131,3 +131,15 @@ pub struct Finding {
     /// The log file the record came from.
     pub log_file: String,
 }
+
+impl Finding {
+    /// What was exposed, as a person would name it: `s3://bucket/key`,
+    /// `s3://bucket`, or `account 111122223333` for account-level changes.
+    pub fn resource(&self) -> String {
+        match (&self.bucket, &self.key) {
+            (Some(b), Some(k)) => format!("s3://{b}/{k}"),
+            (Some(b), None) => format!("s3://{b}"),
+            (None, _) => format!("account {}", self.account),
+        }
+    }
+}

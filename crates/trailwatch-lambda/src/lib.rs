@@ -22,7 +22,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use thiserror::Error;
 use trailwatch_aws::{scan_object, unreadable_log_finding, AlertError, FetchError, SnsAlerter};
-use trailwatch_core::{Allowlist, Finding, Limits, ScanError};
+use trailwatch_core::{Allowlist, Limits, ScanError};
 
 pub use settings::{AllowlistSource, Settings, SettingsError};
 
@@ -223,17 +223,21 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
             return Err(Retry::Read(scan.error.expect("checked above")));
         }
     }
-    let (suppressed, alerts): (Vec<Finding>, Vec<Finding>) = scan
-        .findings
-        .into_iter()
-        .partition(|f| app.allowlist.suppression(f).is_some());
-    for finding in &suppressed {
-        tracing::info!(
-            event_id = %finding.event_id,
-            kind = %finding.kind,
-            reason = app.allowlist.suppression(finding).unwrap_or_default(),
-            "finding accepted by the allowlist"
-        );
+    let mut alerts = Vec::new();
+    let mut suppressed = 0usize;
+    for finding in scan.findings {
+        match app.allowlist.suppression(&finding) {
+            Some(reason) => {
+                suppressed += 1;
+                tracing::info!(
+                    event_id = %finding.event_id,
+                    kind = %finding.kind,
+                    reason,
+                    "finding accepted by the allowlist"
+                );
+            }
+            None => alerts.push(finding),
+        }
     }
     app.alerter.publish(&alerts).await?;
     tracing::info!(
@@ -243,7 +247,7 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
         json_bytes = scan.stats.json_bytes,
         records = scan.stats.records,
         findings = alerts.len(),
-        suppressed = suppressed.len(),
+        suppressed,
         duration_ms = started.elapsed().as_millis() as u64,
         "log file scanned"
     );
