@@ -6,9 +6,13 @@ use memchr::memmem;
 use crate::finding::Finding;
 use crate::record::{opt_text, Record};
 use crate::rules::{self, RuleLimits, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS};
+use crate::structure::KeyPattern;
 
-/// The key the prefilter looks for; the record reader indexes its positions.
-pub(crate) const EVENT_NAME_KEY: &[u8] = b"\"eventName\"";
+/// The key the prefilter looks for.
+const EVENT_NAME_KEY: &[u8] = b"\"eventName\"";
+
+/// The same key, for the record reader, which reports where it occurs.
+pub(crate) const EVENT_NAME_PATTERN: KeyPattern = KeyPattern::new(EVENT_NAME_KEY);
 
 /// Decides on bytes alone whether a record can matter: its `eventName` is
 /// one the rules watch (and, for uploads, it carries an ACL). Only a key

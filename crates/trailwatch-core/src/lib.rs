@@ -57,7 +57,7 @@ pub fn rules_explained() -> &'static str {
 #[cfg(feature = "bench")]
 #[doc(hidden)]
 pub mod bench {
-    use crate::detect::{Prefilter, EVENT_NAME_KEY};
+    use crate::detect::{Prefilter, EVENT_NAME_PATTERN};
     use crate::records::{RecordReader, SplitLimits};
 
     fn limits() -> SplitLimits {
@@ -71,7 +71,7 @@ pub mod bench {
     /// Splits a plain JSON log into records (copying it through the
     /// streaming window, as a stream would); returns how many.
     pub fn split(json: &[u8]) -> u64 {
-        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_KEY);
+        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_PATTERN);
         let mut records = 0;
         while let Ok(Some(_)) = reader.next_record() {
             records += 1;
@@ -81,7 +81,7 @@ pub mod bench {
 
     /// Splits and prefilters; returns how many records are candidates.
     pub fn split_and_prefilter(json: &[u8]) -> u64 {
-        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_KEY);
+        let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_PATTERN);
         let mut prefilter = Prefilter::new();
         let mut candidates = 0;
         while let Ok(Some(record)) = reader.next_record() {

@@ -1,21 +1,15 @@
 //! Cutting a `{"Records":[...]}` document into one byte slice per record,
 //! from a stream, holding at most one record plus one read chunk in memory.
-//! While reading, the positions of one key (the prefilter's `"eventName"`)
-//! are indexed in a single pass over each chunk, so that each record arrives
-//! with the positions of that key inside it.
+//! The pass that delimits each record also finds where one key (the
+//! prefilter's `"eventName"`) occurs in it, so each record arrives with the
+//! positions of that key inside it.
 
-use std::collections::VecDeque;
 use std::io::{self, Read};
 
-use memchr::memmem;
-
-use crate::structure::{ObjectScanner, Progress, StructureError};
+use crate::structure::{KeyPattern, ObjectScanner, Progress, StructureError};
 
 /// Bytes asked of the source per read.
 const CHUNK: usize = 256 * 1024;
-
-/// Bytes indexed at a time in a document held whole.
-const INDEX_WINDOW: usize = 128 * 1024;
 
 /// Why a document could not be cut into records.
 #[derive(Debug)]
@@ -53,56 +47,6 @@ pub(crate) struct SplitLimits {
     pub max_depth: u32,
 }
 
-/// Positions (in the document) of a key, found one chunk at a time.
-struct KeyIndex {
-    finder: memmem::Finder<'static>,
-    /// Document offset up to which the buffer has been searched.
-    searched_to: u64,
-    /// Document offsets of matches not yet handed out with a record.
-    hits: VecDeque<u64>,
-    /// The current record's matches, relative to its first byte.
-    in_record: Vec<usize>,
-}
-
-impl KeyIndex {
-    fn new(key: &'static [u8]) -> Self {
-        KeyIndex {
-            finder: memmem::Finder::new(key),
-            searched_to: 0,
-            hits: VecDeque::new(),
-            in_record: Vec::new(),
-        }
-    }
-
-    /// Searches the newly buffered bytes; `buf[0]` is at document offset `base`.
-    fn search(&mut self, buf: &[u8], base: u64) {
-        let overlap = self.finder.needle().len() as u64 - 1;
-        let from = self.searched_to.saturating_sub(overlap).max(base);
-        let floor = self.hits.back().map_or(0, |h| h + 1);
-        for at in self.finder.find_iter(&buf[(from - base) as usize..]) {
-            let hit = from + at as u64;
-            if hit >= floor {
-                self.hits.push_back(hit);
-            }
-        }
-        self.searched_to = base + buf.len() as u64;
-    }
-
-    /// Moves the matches inside `[start, end)` (document offsets) to `in_record`.
-    fn take_record(&mut self, start: u64, end: u64) {
-        self.in_record.clear();
-        while let Some(&hit) = self.hits.front() {
-            if hit >= end {
-                break;
-            }
-            self.hits.pop_front();
-            if hit >= start {
-                self.in_record.push((hit - start) as usize);
-            }
-        }
-    }
-}
-
 /// One record: its bytes, and where the indexed key occurs in them.
 pub(crate) struct Record<'a> {
     pub bytes: &'a [u8],
@@ -118,18 +62,19 @@ pub(crate) struct RecordReader<R> {
     end: usize,
     eof: bool,
     phase: Phase,
-    object: Option<ObjectScanner>,
+    /// Delimits the current record (reused from record to record).
+    object: ObjectScanner,
+    /// Whether `object` is partway through a record.
+    in_object: bool,
     limits: SplitLimits,
     bytes_in: u64,
     records: u64,
-    index: KeyIndex,
 }
 
 impl RecordReader<io::Empty> {
     /// Reads a document already in memory: the first `len` bytes of `buf`,
     /// indexing `key`.
-    pub(crate) fn whole(buf: Vec<u8>, len: usize, limits: SplitLimits, key: &'static [u8]) -> Self {
-        let index = KeyIndex::new(key);
+    pub(crate) fn whole(buf: Vec<u8>, len: usize, limits: SplitLimits, key: KeyPattern) -> Self {
         RecordReader {
             source: io::empty(),
             buf,
@@ -137,11 +82,11 @@ impl RecordReader<io::Empty> {
             end: len,
             eof: true,
             phase: Phase::RootOpen,
-            object: None,
+            object: ObjectScanner::new(limits.max_depth, key),
+            in_object: false,
             limits,
             bytes_in: len as u64,
             records: 0,
-            index,
         }
     }
 }
@@ -153,7 +98,7 @@ impl<R: Read> RecordReader<R> {
         source: R,
         mut buf: Vec<u8>,
         limits: SplitLimits,
-        key: &'static [u8],
+        key: KeyPattern,
     ) -> Self {
         buf.clear();
         RecordReader {
@@ -163,17 +108,12 @@ impl<R: Read> RecordReader<R> {
             end: 0,
             eof: false,
             phase: Phase::RootOpen,
-            object: None,
+            object: ObjectScanner::new(limits.max_depth, key),
+            in_object: false,
             limits,
             bytes_in: 0,
             records: 0,
-            index: KeyIndex::new(key),
         }
-    }
-
-    /// Document offset of `buf[0]`.
-    fn base(&self) -> u64 {
-        self.bytes_in - self.end as u64
     }
 
     /// Bytes of document seen so far.
@@ -193,20 +133,9 @@ impl<R: Read> RecordReader<R> {
                 Phase::Done => return Ok(None),
                 Phase::Element => {
                     if let Some(range) = self.scan_element()? {
-                        let base = self.base();
-                        let record_end = base + range.end as u64;
-                        if self.index.searched_to < record_end {
-                            // Index a window ahead, while those bytes are in cache
-                            // for the splitter too (a whole document is not
-                            // indexed in one pass up front).
-                            let window_end = self.end.min(range.end + INDEX_WINDOW);
-                            self.index.search(&self.buf[..window_end], base);
-                        }
-                        self.index
-                            .take_record(base + range.start as u64, record_end);
                         return Ok(Some(Record {
                             bytes: &self.buf[range],
-                            key_at: &self.index.in_record,
+                            key_at: self.object.key_at(),
                         }));
                     }
                 }
@@ -275,7 +204,7 @@ impl<R: Read> RecordReader<R> {
     /// Scans the record starting at `start`; its range once complete.
     fn scan_element(&mut self) -> Result<Option<std::ops::Range<usize>>, SplitError> {
         let index = self.records;
-        if self.object.is_none() {
+        if !self.in_object {
             if !self.skip_whitespace()? {
                 return Err(SplitError::Truncated {
                     records: self.records,
@@ -284,9 +213,9 @@ impl<R: Read> RecordReader<R> {
             if self.buf[self.start] != b'{' {
                 return Err(SplitError::RecordNotObject { index });
             }
-            self.object = Some(ObjectScanner::new(self.limits.max_depth));
+            self.object.reset();
+            self.in_object = true;
         }
-        let scanner = self.object.as_mut().expect("set above");
         // Show the scanner at most one byte past the size cap, so a record
         // over the cap is reported as such whether the document is streamed
         // or held whole, before anything else inside it is judged.
@@ -294,7 +223,8 @@ impl<R: Read> RecordReader<R> {
         let visible_end = self.end.min(window_end);
         // No more bytes will become visible: the input ended, or the window is full.
         let window_final = self.eof || visible_end == window_end;
-        let progress = scanner
+        let progress = self
+            .object
             .scan(&self.buf[self.start..visible_end], window_final)
             .map_err(|e| match e {
                 StructureError::Mismatched => SplitError::Mismatched { index },
@@ -314,7 +244,7 @@ impl<R: Read> RecordReader<R> {
                 }
                 let range = self.start..self.start + len;
                 self.start += len;
-                self.object = None;
+                self.in_object = false;
                 self.records += 1;
                 self.phase = Phase::CommaOrEnd;
                 Ok(Some(range))
@@ -386,8 +316,6 @@ impl<R: Read> RecordReader<R> {
         }
         self.end += read;
         self.bytes_in += read as u64;
-        let base = self.base();
-        self.index.search(&self.buf[..self.end], base);
         if self.bytes_in > self.limits.max_decompressed_bytes {
             return Err(SplitError::DecompressedTooLarge {
                 limit: self.limits.max_decompressed_bytes,
@@ -409,7 +337,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const KEY: &[u8] = b"\"k\"";
+    const KEY_BYTES: &[u8] = b"\"k\"";
+    const KEY: KeyPattern = KeyPattern::new(KEY_BYTES);
 
     fn limits() -> SplitLimits {
         SplitLimits {
@@ -438,8 +367,10 @@ mod tests {
             RecordReader::streaming(Trickle { data: doc, step }, Vec::new(), limits(), KEY);
         let mut out = Vec::new();
         while let Some(record) = reader.next_record()? {
-            // The index agrees with a plain search of the record.
-            let expected: Vec<usize> = memmem::find_iter(record.bytes, KEY).collect();
+            // The key positions agree with a plain search of the record.
+            let expected: Vec<usize> = (0..record.bytes.len())
+                .filter(|&i| record.bytes[i..].starts_with(KEY_BYTES))
+                .collect();
             assert_eq!(record.key_at, &expected[..]);
             out.push(record.bytes.to_vec());
         }

@@ -9,7 +9,7 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
-use crate::detect::{detect, Prefilter, EVENT_NAME_KEY};
+use crate::detect::{detect, Prefilter, EVENT_NAME_PATTERN};
 use crate::finding::Finding;
 use crate::inflate::{Inflated, Inflater};
 use crate::records::{RecordReader, SplitError, SplitLimits};
@@ -248,7 +248,7 @@ impl Scanner {
                 let inflated = self.inflater.gunzip(data, &mut whole[..isize as usize]);
                 if let Inflated::Whole(len) = inflated {
                     let reader =
-                        RecordReader::whole(whole, len, self.split_limits(), EVENT_NAME_KEY);
+                        RecordReader::whole(whole, len, self.split_limits(), EVENT_NAME_PATTERN);
                     let (scan, buffer) = self.scan_records(log_file, reader, stored, None);
                     self.whole = buffer;
                     return scan;
@@ -279,11 +279,15 @@ impl Scanner {
         let (mut scan, window) = if head.is_empty() {
             (FileScan::failed(log_file, ScanErrorKind::Empty), window)
         } else if is_gzip(&head) {
-            let reader =
-                RecordReader::streaming(MultiGzDecoder::new(input), window, limits, EVENT_NAME_KEY);
+            let reader = RecordReader::streaming(
+                MultiGzDecoder::new(input),
+                window,
+                limits,
+                EVENT_NAME_PATTERN,
+            );
             self.scan_records(log_file, reader, 0, Some((&source_failed, true)))
         } else if matches!(head.trim_ascii_start().first(), None | Some(b'{')) {
-            let reader = RecordReader::streaming(input, window, limits, EVENT_NAME_KEY);
+            let reader = RecordReader::streaming(input, window, limits, EVENT_NAME_PATTERN);
             self.scan_records(log_file, reader, 0, Some((&source_failed, false)))
         } else {
             let start = describe_start(&head);

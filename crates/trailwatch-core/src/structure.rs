@@ -5,6 +5,8 @@
 //! at a time, which braces and brackets are structural (the technique of
 //! simdjson's stage 1: bit masks, odd backslash runs, prefix XOR), so that
 //! cutting a log file into records costs a small fraction of decompressing it.
+//! The same pass reports where one key (the prefilter's `"eventName"`) occurs
+//! in the object, so no second search runs over the bytes.
 
 /// One 64-byte block's character classes, one bit per byte.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -15,12 +17,52 @@ struct Masks {
     open: u64,
     /// `}` or `]`.
     close: u64,
+    /// The key pattern's anchor byte.
+    anchor: u64,
+}
+
+/// A JSON string token (quotes included, such as `"eventName"`) whose every
+/// occurrence in an object the scanner reports. A block is a candidate where
+/// an opening quote, the anchor byte and a closing quote sit at the token's
+/// offsets; candidates are then compared byte for byte.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct KeyPattern {
+    bytes: &'static [u8],
+    /// Index of the byte compared besides the quotes: the first uppercase
+    /// ASCII letter (rarer than lowercase in JSON), else the middle byte.
+    anchor: usize,
+}
+
+impl KeyPattern {
+    /// Panics unless `bytes` is a quoted token of 3 to 64 bytes.
+    pub(crate) const fn new(bytes: &'static [u8]) -> Self {
+        let len = bytes.len();
+        assert!(len >= 3 && len <= 64, "key pattern must be 3 to 64 bytes");
+        assert!(
+            bytes[0] == b'"' && bytes[len - 1] == b'"',
+            "key pattern must be quoted"
+        );
+        let mut anchor = len / 2;
+        let mut i = 1;
+        while i < len - 1 {
+            if bytes[i].is_ascii_uppercase() {
+                anchor = i;
+                break;
+            }
+            i += 1;
+        }
+        KeyPattern { bytes, anchor }
+    }
+
+    fn anchor_byte(&self) -> u8 {
+        self.bytes[self.anchor]
+    }
 }
 
 /// Computes a block's character classes. One implementation per instruction
 /// set; the scan loop is compiled once for each, so the classifier inlines.
 trait Classify {
-    fn classify(block: &[u8; 64]) -> Masks;
+    fn classify(block: &[u8; 64], anchor: u8) -> Masks;
 
     /// Bit i is the XOR of bits 0..=i (see `prefix_xor`).
     #[inline(always)]
@@ -52,10 +94,13 @@ struct Scalar;
 
 impl Classify for Scalar {
     #[inline(always)]
-    fn classify(block: &[u8; 64]) -> Masks {
+    fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         let mut masks = Masks::default();
         for (i, &byte) in block.iter().enumerate() {
             let bit = 1u64 << i;
+            if byte == anchor {
+                masks.anchor |= bit;
+            }
             match byte {
                 b'"' => masks.quote |= bit,
                 b'\\' => masks.backslash |= bit,
@@ -75,7 +120,7 @@ struct Sse2;
 #[cfg(target_arch = "x86_64")]
 impl Classify for Sse2 {
     #[inline(always)]
-    fn classify(block: &[u8; 64]) -> Masks {
+    fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
             _mm_set1_epi8,
@@ -89,6 +134,7 @@ impl Classify for Sse2 {
             let case_bit = _mm_set1_epi8(0x20);
             let open = _mm_set1_epi8(b'{' as i8);
             let close = _mm_set1_epi8(b'}' as i8);
+            let anchor = _mm_set1_epi8(anchor as i8);
             let mut masks = Masks::default();
             for lane in 0..4 {
                 let bytes = _mm_loadu_si128(block.as_ptr().add(lane * 16) as *const __m128i);
@@ -99,6 +145,7 @@ impl Classify for Sse2 {
                 masks.backslash |= bits(_mm_cmpeq_epi8(bytes, backslash));
                 masks.open |= bits(_mm_cmpeq_epi8(folded, open));
                 masks.close |= bits(_mm_cmpeq_epi8(folded, close));
+                masks.anchor |= bits(_mm_cmpeq_epi8(bytes, anchor));
             }
             masks
         }
@@ -119,7 +166,7 @@ impl Classify for Avx2 {
     }
 
     #[inline(always)]
-    fn classify(block: &[u8; 64]) -> Masks {
+    fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         use std::arch::x86_64::{
             __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_or_si256,
             _mm256_set1_epi8,
@@ -149,6 +196,7 @@ impl Classify for Avx2 {
                 backslash: bits(b'\\', false),
                 open: bits(b'{', true),
                 close: bits(b'}', true),
+                anchor: bits(anchor, false),
             }
         }
     }
@@ -168,7 +216,7 @@ impl Classify for Avx512 {
     }
 
     #[inline(always)]
-    fn classify(block: &[u8; 64]) -> Masks {
+    fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         use std::arch::x86_64::{
             _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
         };
@@ -182,6 +230,7 @@ impl Classify for Avx512 {
                 backslash: _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(b'\\' as i8)),
                 open: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8)),
                 close: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8)),
+                anchor: _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(anchor as i8)),
             }
         }
     }
@@ -237,8 +286,9 @@ pub(crate) enum Progress {
 }
 
 /// Tracks one JSON object (or array) from its opening byte to its close,
-/// resumable across buffer refills. Nesting is kept on a bit stack, so the
-/// depth limit is at most 128 and no recursion is involved.
+/// resumable across buffer refills, and notes where its key pattern occurs.
+/// Nesting is kept on a bit stack, so the depth limit is at most 128 and no
+/// recursion is involved. One scanner is reused for object after object.
 #[derive(Debug, Clone)]
 pub(crate) struct ObjectScanner {
     escape_carry: u64,
@@ -249,11 +299,17 @@ pub(crate) struct ObjectScanner {
     max_depth: u32,
     /// Offset (from the object start) of the next unscanned block.
     scanned: usize,
+    key: KeyPattern,
+    /// The previous block's quote and anchor bits, for a key that straddles blocks.
+    previous_quote: u64,
+    previous_anchor: u64,
+    /// Offsets (from the object start) of the key pattern's occurrences.
+    key_at: Vec<usize>,
 }
 
 impl ObjectScanner {
-    /// Starts a scanner for an object whose opening byte is at offset 0.
-    pub(crate) fn new(max_depth: u32) -> Self {
+    /// A scanner for objects nested at most `max_depth` deep, reporting `key`.
+    pub(crate) fn new(max_depth: u32, key: KeyPattern) -> Self {
         ObjectScanner {
             escape_carry: 0,
             in_string_carry: 0,
@@ -261,7 +317,28 @@ impl ObjectScanner {
             depth: 0,
             max_depth: max_depth.clamp(1, 128),
             scanned: 0,
+            key,
+            previous_quote: 0,
+            previous_anchor: 0,
+            key_at: Vec::new(),
         }
+    }
+
+    /// Prepares for a new object whose opening byte is at offset 0.
+    pub(crate) fn reset(&mut self) {
+        self.escape_carry = 0;
+        self.in_string_carry = 0;
+        self.depth = 0;
+        self.scanned = 0;
+        self.previous_quote = 0;
+        self.previous_anchor = 0;
+        self.key_at.clear();
+    }
+
+    /// Where the key pattern starts in the object scanned so far (all of it
+    /// once `scan` has returned `Complete`), in increasing order.
+    pub(crate) fn key_at(&self) -> &[usize] {
+        &self.key_at
     }
 
     /// Scans `object` (the bytes from the object's opening byte to the end of
@@ -303,6 +380,7 @@ impl ObjectScanner {
         object: &[u8],
         eof: bool,
     ) -> Result<Progress, StructureError> {
+        let anchor = self.key.anchor_byte();
         loop {
             let start = self.scanned;
             let remaining = object.len().saturating_sub(start);
@@ -315,10 +393,50 @@ impl ObjectScanner {
             } else {
                 return Ok(Progress::NeedMore(start));
             };
-            if let Some(end) = self.scan_block::<C>(C::classify(&block), &block)? {
-                return Ok(Progress::Complete(start + end));
+            let masks = C::classify(&block, anchor);
+            let candidates = self.key_candidates(&masks);
+            if candidates != 0 {
+                self.confirm_keys(candidates, object, start);
+            }
+            if let Some(end) = self.scan_block::<C>(masks, &block)? {
+                let end = start + end;
+                // Drop occurrences that run past the object's closing byte.
+                let last = self.key.bytes.len() - 1;
+                while self.key_at.last().is_some_and(|&at| at + last > end) {
+                    self.key_at.pop();
+                }
+                return Ok(Progress::Complete(end));
             }
             self.scanned += 64;
+        }
+    }
+
+    /// Bits of the block's bytes that may close an occurrence of the key: a
+    /// quote, with the anchor and the opening quote at the key's offsets
+    /// before it (possibly in the previous block).
+    #[inline(always)]
+    fn key_candidates(&mut self, masks: &Masks) -> u64 {
+        let last = (self.key.bytes.len() - 1) as u32;
+        let anchor_shift = last - self.key.anchor as u32;
+        let opening = masks.quote << last | self.previous_quote >> (64 - last);
+        let anchored = masks.anchor << anchor_shift | self.previous_anchor >> (64 - anchor_shift);
+        self.previous_quote = masks.quote;
+        self.previous_anchor = masks.anchor;
+        masks.quote & opening & anchored
+    }
+
+    /// Records the candidates (closing-quote bits of the block at `start`)
+    /// whose bytes are the key.
+    #[inline(never)]
+    fn confirm_keys(&mut self, mut candidates: u64, object: &[u8], start: usize) {
+        let last = self.key.bytes.len() - 1;
+        while candidates != 0 {
+            let close = start + candidates.trailing_zeros() as usize;
+            candidates &= candidates - 1;
+            let open = close - last;
+            if object.get(open..=close) == Some(self.key.bytes) {
+                self.key_at.push(open);
+            }
         }
     }
 
@@ -402,40 +520,62 @@ mod tests {
         None
     }
 
-    fn scan_all(bytes: &[u8], chunk: usize) -> Result<Option<usize>, StructureError> {
-        let mut scanner = ObjectScanner::new(128);
+    const EVENT_NAME: KeyPattern = KeyPattern::new(b"\"eventName\"");
+
+    /// Scans `bytes` made visible `chunk` bytes at a time: the object's end
+    /// and where `key` occurs in it.
+    fn scan_keys(
+        bytes: &[u8],
+        chunk: usize,
+        key: KeyPattern,
+    ) -> Result<(Option<usize>, Vec<usize>), StructureError> {
+        let mut scanner = ObjectScanner::new(128, key);
+        // A reused scanner must not remember the previous object.
+        scanner.scan(b"{\"eventName\":[[[\"", true)?;
+        scanner.reset();
         let mut available = chunk.min(bytes.len());
         loop {
             let eof = available == bytes.len();
             match scanner.scan(&bytes[..available], eof)? {
-                Progress::Complete(end) => return Ok(Some(end)),
-                Progress::NeedMore(_) if eof => return Ok(None),
+                Progress::Complete(end) => return Ok((Some(end), scanner.key_at().to_vec())),
+                Progress::NeedMore(_) if eof => return Ok((None, scanner.key_at().to_vec())),
                 Progress::NeedMore(_) => available = (available + chunk).min(bytes.len()),
             }
         }
     }
 
+    fn scan_all(bytes: &[u8], chunk: usize) -> Result<Option<usize>, StructureError> {
+        scan_keys(bytes, chunk, EVENT_NAME).map(|(end, _)| end)
+    }
+
+    /// Every start of `key` in `bytes`, overlapping ones included.
+    fn occurrences(bytes: &[u8], key: &[u8]) -> Vec<usize> {
+        (0..bytes.len())
+            .filter(|&i| bytes[i..].starts_with(key))
+            .collect()
+    }
+
     /// Every classifier this CPU can run agrees with the scalar one.
-    fn check_classifiers(block: &[u8; 64]) {
-        let want = Scalar::classify(block);
+    fn check_classifiers(block: &[u8; 64], anchor: u8) {
+        let want = Scalar::classify(block, anchor);
         #[cfg(target_arch = "x86_64")]
         {
-            assert_eq!(Sse2::classify(block), want);
+            assert_eq!(Sse2::classify(block, anchor), want);
             if std::is_x86_feature_detected!("avx2") {
                 #[target_feature(enable = "avx2")]
-                unsafe fn avx2(block: &[u8; 64]) -> Masks {
-                    Avx2::classify(block)
+                unsafe fn avx2(block: &[u8; 64], anchor: u8) -> Masks {
+                    Avx2::classify(block, anchor)
                 }
                 // SAFETY: detected above.
-                assert_eq!(unsafe { avx2(block) }, want);
+                assert_eq!(unsafe { avx2(block, anchor) }, want);
             }
             if std::is_x86_feature_detected!("avx512bw") {
                 #[target_feature(enable = "avx512f,avx512bw")]
-                unsafe fn avx512(block: &[u8; 64]) -> Masks {
-                    Avx512::classify(block)
+                unsafe fn avx512(block: &[u8; 64], anchor: u8) -> Masks {
+                    Avx512::classify(block, anchor)
                 }
                 // SAFETY: detected above.
-                assert_eq!(unsafe { avx512(block) }, want);
+                assert_eq!(unsafe { avx512(block, anchor) }, want);
             }
         }
     }
@@ -463,12 +603,53 @@ mod tests {
         for (i, b) in block.iter_mut().enumerate() {
             *b = b"{}[]\"\\ax:,"[i % 10];
         }
-        check_classifiers(&block);
+        check_classifiers(&block, b'N');
         // Every byte value, including the ones that fold onto brackets.
         for start in (0..256).step_by(64) {
             let block: [u8; 64] = std::array::from_fn(|i| (start + i) as u8);
-            check_classifiers(&block);
+            for anchor in [b'N', b'"', 0, 0xff, start as u8] {
+                check_classifiers(&block, anchor);
+            }
         }
+    }
+
+    #[test]
+    fn key_pattern_anchors_on_a_rare_byte() {
+        assert_eq!(EVENT_NAME.anchor_byte(), b'N');
+        assert_eq!(KeyPattern::new(b"\"k\"").anchor_byte(), b'k');
+        assert_eq!(KeyPattern::new(b"\"abcd\"").anchor_byte(), b'c');
+    }
+
+    #[test]
+    fn finds_the_key_at_every_block_offset() {
+        for pad in 0..140 {
+            let json = format!(
+                r#"{{"p":"{}","eventName":"A","x":{{"eventName":1}},"s":"\"eventName\"","eventNam":2}}"#,
+                "y".repeat(pad)
+            );
+            let bytes = json.as_bytes();
+            let want = occurrences(bytes, b"\"eventName\"");
+            assert_eq!(want.len(), 2);
+            for chunk in [1, 63, 64, 65, 4096] {
+                assert_eq!(
+                    scan_keys(bytes, chunk, EVENT_NAME),
+                    Ok((Some(bytes.len() - 1), want.clone())),
+                    "pad {pad}, chunk {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn keys_past_the_object_are_not_reported() {
+        let json = br#"{"a":1}"eventName","eventName":2}"#;
+        assert_eq!(scan_keys(json, 64, EVENT_NAME), Ok((Some(6), vec![])));
+        // Overlapping occurrences (impossible in valid JSON) are all reported.
+        let odd = br#"{"a":"eventName"eventName"}"#;
+        assert_eq!(
+            scan_keys(odd, 64, EVENT_NAME).map(|(_, keys)| keys),
+            Ok(occurrences(odd, b"\"eventName\""))
+        );
     }
 
     #[test]
@@ -509,7 +690,7 @@ mod tests {
     proptest! {
         #[test]
         fn classifiers_agree_on_any_block(bytes in prop::collection::vec(any::<u8>(), 64)) {
-            check_classifiers(&bytes.try_into().unwrap());
+            check_classifiers(&bytes.try_into().unwrap(), b'N');
         }
 
         #[test]
@@ -518,6 +699,9 @@ mod tests {
             let expected = reference_end(text.as_bytes());
             prop_assert_eq!(expected, Some(json.len() - 1));
             prop_assert_eq!(scan_all(text.as_bytes(), chunk), Ok(expected));
+            let key = KeyPattern::new(b"\"a\"");
+            let (_, keys) = scan_keys(text.as_bytes(), chunk, key).unwrap();
+            prop_assert_eq!(keys, occurrences(&text.as_bytes()[..json.len()], b"\"a\""));
         }
 
         #[test]
