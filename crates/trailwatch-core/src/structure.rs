@@ -19,6 +19,8 @@ struct Masks {
     close: u64,
     /// The key pattern's anchor byte.
     anchor: u64,
+    /// Bytes with bit 0x20 set: among brackets, `{` and `}` (not `[`, `]`).
+    curly: u64,
 }
 
 /// A JSON string token (quotes included, such as `"eventName"`) whose every
@@ -101,6 +103,9 @@ impl Classify for Scalar {
             if byte == anchor {
                 masks.anchor |= bit;
             }
+            if byte & 0x20 != 0 {
+                masks.curly |= bit;
+            }
             match byte {
                 b'"' => masks.quote |= bit,
                 b'\\' => masks.backslash |= bit,
@@ -122,8 +127,8 @@ impl Classify for Sse2 {
     #[inline(always)]
     fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-            _mm_set1_epi8,
+            __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8,
+            _mm_or_si128, _mm_set1_epi8,
         };
         // SAFETY: SSE2 is part of the x86_64 baseline; every load reads 16
         // bytes inside `block`, which is 64 bytes long.
@@ -146,6 +151,7 @@ impl Classify for Sse2 {
                 masks.open |= bits(_mm_cmpeq_epi8(folded, open));
                 masks.close |= bits(_mm_cmpeq_epi8(folded, close));
                 masks.anchor |= bits(_mm_cmpeq_epi8(bytes, anchor));
+                masks.curly |= bits(_mm_cmpeq_epi8(_mm_and_si128(bytes, case_bit), case_bit));
             }
             masks
         }
@@ -197,6 +203,16 @@ impl Classify for Avx2 {
                 open: bits(b'{', true),
                 close: bits(b'}', true),
                 anchor: bits(anchor, false),
+                // A byte has bit 0x20 set exactly when setting it changes nothing.
+                curly: {
+                    let same = |v| {
+                        _mm256_movemask_epi8(_mm256_cmpeq_epi8(
+                            v,
+                            _mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+                        )) as u32 as u64
+                    };
+                    same(lo) | same(hi) << 32
+                },
             }
         }
     }
@@ -219,6 +235,7 @@ impl Classify for Avx512 {
     fn classify(block: &[u8; 64], anchor: u8) -> Masks {
         use std::arch::x86_64::{
             _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
+            _mm512_test_epi8_mask,
         };
         // SAFETY: reached only through `scan_avx512`, which requires AVX-512
         // F and BW and is called only when the CPU has them.
@@ -231,10 +248,17 @@ impl Classify for Avx512 {
                 open: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8)),
                 close: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8)),
                 anchor: _mm512_cmpeq_epi8_mask(bytes, _mm512_set1_epi8(anchor as i8)),
+                curly: _mm512_test_epi8_mask(bytes, _mm512_set1_epi8(0x20)),
             }
         }
     }
 }
+
+/// How far ahead of the scan (in bytes) cache lines are requested. A document
+/// held whole has usually left the core's own caches by the time it is
+/// scanned, having been decompressed in one go. (Measured on the 1 GiB bench
+/// corpus: 1 and 4 KiB both gain about 2.5% of a replay; 4 KiB slightly more.)
+const PREFETCH_DISTANCE: usize = 4096;
 
 const EVEN_BITS: u64 = 0x5555_5555_5555_5555;
 const ODD_BITS: u64 = !EVEN_BITS;
@@ -291,47 +315,43 @@ pub(crate) enum Progress {
 /// recursion is involved. One scanner is reused for object after object.
 #[derive(Debug, Clone)]
 pub(crate) struct ObjectScanner {
+    state: ScanState,
+    max_depth: u32,
+    key: KeyPattern,
+    /// Offsets (from the object start) of the key pattern's occurrences.
+    key_at: Vec<usize>,
+}
+
+/// What carries from one block to the next: copied into locals for the
+/// length of a scan, so it lives in registers rather than memory.
+#[derive(Debug, Clone, Copy, Default)]
+struct ScanState {
     escape_carry: u64,
     in_string_carry: u64,
     /// Bit d is 1 when the container at depth d is an object.
     kinds: u128,
     depth: u32,
-    max_depth: u32,
     /// Offset (from the object start) of the next unscanned block.
     scanned: usize,
-    key: KeyPattern,
     /// The previous block's quote and anchor bits, for a key that straddles blocks.
     previous_quote: u64,
     previous_anchor: u64,
-    /// Offsets (from the object start) of the key pattern's occurrences.
-    key_at: Vec<usize>,
 }
 
 impl ObjectScanner {
     /// A scanner for objects nested at most `max_depth` deep, reporting `key`.
     pub(crate) fn new(max_depth: u32, key: KeyPattern) -> Self {
         ObjectScanner {
-            escape_carry: 0,
-            in_string_carry: 0,
-            kinds: 0,
-            depth: 0,
+            state: ScanState::default(),
             max_depth: max_depth.clamp(1, 128),
-            scanned: 0,
             key,
-            previous_quote: 0,
-            previous_anchor: 0,
             key_at: Vec::new(),
         }
     }
 
     /// Prepares for a new object whose opening byte is at offset 0.
     pub(crate) fn reset(&mut self) {
-        self.escape_carry = 0;
-        self.in_string_carry = 0;
-        self.depth = 0;
-        self.scanned = 0;
-        self.previous_quote = 0;
-        self.previous_anchor = 0;
+        self.state = ScanState::default();
         self.key_at.clear();
     }
 
@@ -380,30 +400,48 @@ impl ObjectScanner {
         object: &[u8],
         eof: bool,
     ) -> Result<Progress, StructureError> {
-        let anchor = self.key.anchor_byte();
+        let mut state = self.state;
+        let progress = state.scan::<C>(object, eof, self.max_depth, self.key, &mut self.key_at);
+        self.state = state;
+        progress
+    }
+}
+
+impl ScanState {
+    #[inline(always)]
+    fn scan<C: Classify>(
+        &mut self,
+        object: &[u8],
+        eof: bool,
+        max_depth: u32,
+        key: KeyPattern,
+        key_at: &mut Vec<usize>,
+    ) -> Result<Progress, StructureError> {
+        let anchor = key.anchor_byte();
+        let mut padded = [b' '; 64];
         loop {
             let start = self.scanned;
             let remaining = object.len().saturating_sub(start);
-            let block: [u8; 64] = if remaining >= 64 {
+            let block: &[u8; 64] = if remaining >= 64 {
                 object[start..start + 64].try_into().expect("64 bytes")
             } else if eof && remaining > 0 {
-                let mut padded = [b' '; 64];
                 padded[..remaining].copy_from_slice(&object[start..]);
-                padded
+                &padded
             } else {
                 return Ok(Progress::NeedMore(start));
             };
-            let masks = C::classify(&block, anchor);
-            let candidates = self.key_candidates(&masks);
+            prefetch(object, start + PREFETCH_DISTANCE);
+            let masks = C::classify(block, anchor);
+            let candidates = self.key_candidates(&masks, key);
             if candidates != 0 {
-                self.confirm_keys(candidates, object, start);
+                confirm_keys(key, candidates, object, start, key_at);
             }
-            if let Some(end) = self.scan_block::<C>(masks, &block)? {
+            if let Some(end) = self.scan_block::<C>(masks, max_depth)? {
                 let end = start + end;
                 // Drop occurrences that run past the object's closing byte.
-                let last = self.key.bytes.len() - 1;
-                while self.key_at.last().is_some_and(|&at| at + last > end) {
-                    self.key_at.pop();
+                let last = key.bytes.len() - 1;
+                while key_at.last().is_some_and(|&at| at + last > end) {
+                    key_at.pop();
                 }
                 return Ok(Progress::Complete(end));
             }
@@ -415,9 +453,9 @@ impl ObjectScanner {
     /// quote, with the anchor and the opening quote at the key's offsets
     /// before it (possibly in the previous block).
     #[inline(always)]
-    fn key_candidates(&mut self, masks: &Masks) -> u64 {
-        let last = (self.key.bytes.len() - 1) as u32;
-        let anchor_shift = last - self.key.anchor as u32;
+    fn key_candidates(&mut self, masks: &Masks, key: KeyPattern) -> u64 {
+        let last = (key.bytes.len() - 1) as u32;
+        let anchor_shift = last - key.anchor as u32;
         let opening = masks.quote << last | self.previous_quote >> (64 - last);
         let anchored = masks.anchor << anchor_shift | self.previous_anchor >> (64 - anchor_shift);
         self.previous_quote = masks.quote;
@@ -425,26 +463,11 @@ impl ObjectScanner {
         masks.quote & opening & anchored
     }
 
-    /// Records the candidates (closing-quote bits of the block at `start`)
-    /// whose bytes are the key.
-    #[inline(never)]
-    fn confirm_keys(&mut self, mut candidates: u64, object: &[u8], start: usize) {
-        let last = self.key.bytes.len() - 1;
-        while candidates != 0 {
-            let close = start + candidates.trailing_zeros() as usize;
-            candidates &= candidates - 1;
-            let open = close - last;
-            if object.get(open..=close) == Some(self.key.bytes) {
-                self.key_at.push(open);
-            }
-        }
-    }
-
     #[inline(always)]
     fn scan_block<C: Classify>(
         &mut self,
         masks: Masks,
-        block: &[u8; 64],
+        max_depth: u32,
     ) -> Result<Option<usize>, StructureError> {
         // Most blocks hold no backslash at all.
         let escaped = if masks.backslash == 0 && self.escape_carry == 0 {
@@ -459,10 +482,9 @@ impl ObjectScanner {
         while structural != 0 {
             let at = structural.trailing_zeros() as usize;
             structural &= structural - 1;
-            let byte = block[at];
-            let is_object = byte == b'{' || byte == b'}';
+            let is_object = masks.curly >> at & 1 == 1;
             if masks.open >> at & 1 == 1 {
-                if self.depth >= self.max_depth {
+                if self.depth >= max_depth {
                     return Err(StructureError::TooDeep);
                 }
                 self.kinds =
@@ -483,6 +505,41 @@ impl ObjectScanner {
             }
         }
         Ok(None)
+    }
+}
+
+/// Asks for the cache line holding `object[at]` ahead of its use.
+#[inline(always)]
+fn prefetch(object: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(byte) = object.get(at) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of the x86_64 baseline, and a prefetch reads
+        // nothing; the address is inside `object` anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((byte as *const u8).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (object, at);
+}
+
+/// Records the candidates (closing-quote bits of the block at `start`)
+/// whose bytes are the key.
+#[inline(never)]
+fn confirm_keys(
+    key: KeyPattern,
+    mut candidates: u64,
+    object: &[u8],
+    start: usize,
+    key_at: &mut Vec<usize>,
+) {
+    let last = key.bytes.len() - 1;
+    while candidates != 0 {
+        let close = start + candidates.trailing_zeros() as usize;
+        candidates &= candidates - 1;
+        let open = close - last;
+        if object.get(open..=close) == Some(key.bytes) {
+            key_at.push(open);
+        }
     }
 }
 
