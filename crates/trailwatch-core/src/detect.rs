@@ -15,9 +15,10 @@ const EVENT_NAME_KEY: &[u8] = b"\"eventName\"";
 pub(crate) const EVENT_NAME_PATTERN: KeyPattern = KeyPattern::new(EVENT_NAME_KEY);
 
 /// Decides on bytes alone whether a record can matter: its `eventName` is
-/// one the rules watch (and, for uploads, it carries an ACL). Only a key
-/// `"eventName"` outside any string can match, since quotes inside strings
-/// are escaped; the parse that follows checks everything else.
+/// one the rules watch (and, for uploads, it carries an ACL). The token
+/// `"eventName"` followed by `:` and a watched name cannot occur inside a
+/// string, since quotes inside strings are escaped; it may still be a nested
+/// key, which the parse that follows rules out along with everything else.
 pub(crate) struct Prefilter {
     upload_markers: Vec<memmem::Finder<'static>>,
     folded: Vec<u8>,

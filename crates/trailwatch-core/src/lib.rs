@@ -53,7 +53,8 @@ pub fn rules_explained() -> &'static str {
     include_str!("explain.txt")
 }
 
-/// Single stages, for `cargo bench` only (feature `bench`); not a stable API.
+/// Single stages, for `cargo bench` and the fuzz targets only (feature
+/// `bench`); not a stable API.
 #[cfg(feature = "bench")]
 #[doc(hidden)]
 pub mod bench {
@@ -75,6 +76,18 @@ pub mod bench {
         let mut records = 0;
         while let Ok(Some(_)) = reader.next_record() {
             records += 1;
+        }
+        records
+    }
+
+    /// Splits a plain JSON log read from `source`: each record before the
+    /// first error, with the positions the splitter reports for
+    /// `"eventName"` in it (which must be every one a byte search finds).
+    pub fn records_with_key_positions<R: std::io::Read>(source: R) -> Vec<(Vec<u8>, Vec<usize>)> {
+        let mut reader = RecordReader::streaming(source, Vec::new(), limits(), EVENT_NAME_PATTERN);
+        let mut records = Vec::new();
+        while let Ok(Some(record)) = reader.next_record() {
+            records.push((record.bytes.to_vec(), record.key_at.to_vec()));
         }
         records
     }

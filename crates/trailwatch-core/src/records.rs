@@ -47,7 +47,7 @@ pub(crate) struct SplitLimits {
     pub max_depth: u32,
 }
 
-/// One record: its bytes, and where the indexed key occurs in them.
+/// One record: its bytes, and where the reader's key occurs in them.
 pub(crate) struct Record<'a> {
     pub bytes: &'a [u8],
     pub key_at: &'a [usize],
@@ -73,7 +73,7 @@ pub(crate) struct RecordReader<R> {
 
 impl RecordReader<io::Empty> {
     /// Reads a document already in memory: the first `len` bytes of `buf`,
-    /// indexing `key`.
+    /// reporting where `key` occurs in each record.
     pub(crate) fn whole(buf: Vec<u8>, len: usize, limits: SplitLimits, key: KeyPattern) -> Self {
         RecordReader {
             source: io::empty(),
@@ -93,7 +93,7 @@ impl RecordReader<io::Empty> {
 
 impl<R: Read> RecordReader<R> {
     /// Reads the document from `source`, reusing `buf`'s allocation and
-    /// indexing `key`.
+    /// reporting where `key` occurs in each record.
     pub(crate) fn streaming(
         source: R,
         mut buf: Vec<u8>,
@@ -443,6 +443,88 @@ mod tests {
             reader.next_record(),
             Err(SplitError::DecompressedTooLarge { limit: 1000 })
         ));
+    }
+
+    fn key_positions<R: Read>(mut reader: RecordReader<R>) -> Vec<Vec<usize>> {
+        let mut got = Vec::new();
+        while let Some(record) = reader.next_record().unwrap() {
+            got.push(record.key_at.to_vec());
+        }
+        got
+    }
+
+    /// Every record carries exactly its own `"eventName"` positions, held
+    /// whole or streamed at any read size, whatever the alignment.
+    #[test]
+    fn each_record_carries_its_own_key_positions() {
+        const EVENT_NAME: KeyPattern = KeyPattern::new(b"\"eventName\"");
+        for pad in 0..80 {
+            let doc = format!(
+                r#"{{"Records":[{{"p":"{}"}},{{"eventName":"PutBucketAcl"}}, {{"q":{{"eventName":1}}}}]}}"#,
+                "y".repeat(pad)
+            );
+            let want: Vec<Vec<usize>> = vec![vec![], vec![1], vec![6]];
+            let bytes = doc.as_bytes().to_vec();
+            let whole = RecordReader::whole(bytes.clone(), bytes.len(), limits(), EVENT_NAME);
+            assert_eq!(key_positions(whole), want, "whole, pad {pad}");
+            for step in [1, 9, 64, 70] {
+                let streamed = RecordReader::streaming(
+                    Trickle { data: &bytes, step },
+                    Vec::new(),
+                    limits(),
+                    EVENT_NAME,
+                );
+                assert_eq!(key_positions(streamed), want, "step {step}, pad {pad}");
+            }
+        }
+    }
+
+    /// A record exactly at the size cap, its key ending two bytes before its
+    /// end, is read with the key; one byte more is too large.
+    #[test]
+    fn key_positions_at_the_record_size_cap() {
+        const EVENT_NAME: KeyPattern = KeyPattern::new(b"\"eventName\"");
+        for cap in [64usize, 65, 74, 75, 127, 128, 129] {
+            // {"p":"yy..","eventName"}  : the key is followed by `}` directly.
+            let filler = cap - r#"{"p":"",}"#.len() - 11;
+            let record = format!(r#"{{"p":"{}","eventName"}}"#, "y".repeat(filler));
+            assert_eq!(record.len(), cap);
+            let doc = format!(r#"{{"Records":[{record},{{"a":1}}]}}"#);
+            for step in [1, 64, 4096] {
+                let limits = SplitLimits {
+                    max_record_bytes: cap,
+                    ..limits()
+                };
+                let mut reader = RecordReader::streaming(
+                    Trickle {
+                        data: doc.as_bytes(),
+                        step,
+                    },
+                    Vec::new(),
+                    limits,
+                    EVENT_NAME,
+                );
+                let first = reader.next_record().unwrap().unwrap();
+                assert_eq!(first.key_at, &[cap - 12], "cap {cap}, step {step}");
+                let limits = SplitLimits {
+                    max_record_bytes: cap - 1,
+                    ..limits
+                };
+                let mut reader = RecordReader::streaming(
+                    Trickle {
+                        data: doc.as_bytes(),
+                        step,
+                    },
+                    Vec::new(),
+                    limits,
+                    EVENT_NAME,
+                );
+                assert!(matches!(
+                    reader.next_record(),
+                    Err(SplitError::RecordTooLarge { .. })
+                ));
+            }
+        }
     }
 
     fn record() -> impl Strategy<Value = serde_json::Value> {

@@ -24,9 +24,12 @@ struct Masks {
 }
 
 /// A JSON string token (quotes included, such as `"eventName"`) whose every
-/// occurrence in an object the scanner reports. A block is a candidate where
-/// an opening quote, the anchor byte and a closing quote sit at the token's
-/// offsets; candidates are then compared byte for byte.
+/// occurrence in an object the scanner reports. A byte is a candidate when it
+/// is a quote with the anchor byte and another quote at the token's offsets
+/// before it; candidates are then compared byte for byte. Quote bytes count
+/// whether escaped or not, so the result is exactly a byte search of the
+/// object (overlapping matches included), never narrower: which occurrences
+/// are real keys is for the prefilter and the parser to decide.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct KeyPattern {
     bytes: &'static [u8],
@@ -36,7 +39,9 @@ pub(crate) struct KeyPattern {
 }
 
 impl KeyPattern {
-    /// Panics unless `bytes` is a quoted token of 3 to 64 bytes.
+    /// Panics unless `bytes` is a quoted token of 3 to 64 bytes (at most 64,
+    /// so that an occurrence ending in one block starts no earlier than the
+    /// previous block, the only one whose masks are carried).
     pub(crate) const fn new(bytes: &'static [u8]) -> Self {
         let len = bytes.len();
         assert!(len >= 3 && len <= 64, "key pattern must be 3 to 64 bytes");
@@ -238,7 +243,8 @@ impl Classify for Avx512 {
             _mm512_test_epi8_mask,
         };
         // SAFETY: reached only through `scan_avx512`, which requires AVX-512
-        // F and BW and is called only when the CPU has them.
+        // F and BW and is called only when the CPU has them; the one 64-byte
+        // load reads exactly `block`.
         unsafe {
             let bytes = _mm512_loadu_si512(block.as_ptr().cast());
             let folded = _mm512_or_si512(bytes, _mm512_set1_epi8(0x20));
@@ -362,8 +368,10 @@ impl ObjectScanner {
     }
 
     /// Scans `object` (the bytes from the object's opening byte to the end of
-    /// what is buffered) from where the previous call stopped. With `eof`, the
-    /// last partial block is scanned too.
+    /// what is buffered) from where the previous call stopped, adding to
+    /// `key_at` as blocks are scanned. `eof` means no more bytes will be shown:
+    /// the last partial block is scanned too. After `eof`, `Complete` or an
+    /// error, the scanner is only good for the next object, after `reset`.
     pub(crate) fn scan(&mut self, object: &[u8], eof: bool) -> Result<Progress, StructureError> {
         #[cfg(target_arch = "x86_64")]
         {
@@ -536,7 +544,11 @@ fn confirm_keys(
     while candidates != 0 {
         let close = start + candidates.trailing_zeros() as usize;
         candidates &= candidates - 1;
-        let open = close - last;
+        // In the first block, the opening quote's bit cannot come from the
+        // (zeroed) previous block, so `close >= last`; checked all the same.
+        let Some(open) = close.checked_sub(last) else {
+            continue;
+        };
         if object.get(open..=close) == Some(key.bytes) {
             key_at.push(open);
         }
@@ -603,6 +615,51 @@ mod tests {
 
     fn scan_all(bytes: &[u8], chunk: usize) -> Result<Option<usize>, StructureError> {
         scan_keys(bytes, chunk, EVENT_NAME).map(|(end, _)| end)
+    }
+
+    /// A reused scanner forgets the previous object, including a key cut
+    /// off at its last block.
+    #[test]
+    fn reset_forgets_a_straddling_key() {
+        let mut scanner = ObjectScanner::new(128, EVENT_NAME);
+        let mut stale = vec![b'{'];
+        stale.extend(b"\"".repeat(40));
+        stale.resize(64 - 8, b'x');
+        stale.extend(b"\"eventNa");
+        assert_eq!(stale.len(), 64);
+        assert_eq!(scanner.scan(&stale, false), Ok(Progress::NeedMore(64)));
+        scanner.reset();
+        // Without the reset, the quote at 2 would be a candidate reaching
+        // back into the old block.
+        let fresh = br#"{ "":1,"eventName":2}"#;
+        assert_eq!(
+            scanner.scan(fresh, true),
+            Ok(Progress::Complete(fresh.len() - 1))
+        );
+        assert_eq!(scanner.key_at(), &[7]);
+    }
+
+    #[test]
+    fn keys_of_any_length_at_every_alignment() {
+        const LONGEST: &[u8; 64] =
+            b"\"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789\"";
+        for key in [&b"\"k\""[..], b"\"ab\"", b"\"eventName\"", LONGEST] {
+            let pattern = KeyPattern::new(key);
+            let text = std::str::from_utf8(key).unwrap();
+            for pad in 0..130 {
+                let json = format!(r#"{{"p":"{}",{text}:1,"q":[{text}]}}"#, "y".repeat(pad));
+                let bytes = json.as_bytes();
+                let want = occurrences(bytes, key);
+                assert_eq!(want.len(), 2);
+                for chunk in [1, 7, 64, 1000] {
+                    assert_eq!(
+                        scan_keys(bytes, chunk, pattern),
+                        Ok((Some(bytes.len() - 1), want.clone())),
+                        "key {text}, pad {pad}, chunk {chunk}"
+                    );
+                }
+            }
+        }
     }
 
     /// Every start of `key` in `bytes`, overlapping ones included.
@@ -701,6 +758,21 @@ mod tests {
     fn keys_past_the_object_are_not_reported() {
         let json = br#"{"a":1}"eventName","eventName":2}"#;
         assert_eq!(scan_keys(json, 64, EVENT_NAME), Ok((Some(6), vec![])));
+        // The same in a full block, with more input to come.
+        for pad in 0..70 {
+            let json = format!(
+                r#"{{"a":"{}"}}"eventName":{}"#,
+                "y".repeat(pad),
+                " ".repeat(80)
+            );
+            let mut scanner = ObjectScanner::new(128, EVENT_NAME);
+            let end = pad + 7;
+            assert_eq!(
+                scanner.scan(json.as_bytes(), false),
+                Ok(Progress::Complete(end))
+            );
+            assert_eq!(scanner.key_at(), &[] as &[usize], "pad {pad}");
+        }
         // Overlapping occurrences (impossible in valid JSON) are all reported.
         let odd = br#"{"a":"eventName"eventName"}"#;
         assert_eq!(
@@ -746,8 +818,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn classifiers_agree_on_any_block(bytes in prop::collection::vec(any::<u8>(), 64)) {
-            check_classifiers(&bytes.try_into().unwrap(), b'N');
+        fn classifiers_agree_on_any_block(bytes in prop::collection::vec(any::<u8>(), 64), anchor: u8) {
+            check_classifiers(&bytes.try_into().unwrap(), anchor);
         }
 
         #[test]

@@ -91,7 +91,9 @@ pub fn log_file(data: &[u8]) {
 }
 
 /// Record splitter: the first byte picks a read size, the rest is read as a
-/// plain JSON log. When the rest is a JSON array of objects, the document
+/// plain JSON log. Every record it yields carries the position of every
+/// `"eventName"` a byte search finds in it (a missed one could hide an
+/// event). When the rest is a JSON array of objects, the document
 /// `{"Records": that array}` must split into exactly that many records,
 /// without error, whatever the read size.
 pub fn splitter(data: &[u8]) {
@@ -106,6 +108,13 @@ pub fn splitter(data: &[u8]) {
     let step = 1 + step as usize;
     let raw = Scanner::new(limits).scan_reader("f", Trickle { data: rest, step });
     check_findings(&raw.findings, "f", limits.max_findings_per_file);
+    let records = trailwatch_core::bench::records_with_key_positions(Trickle { data: rest, step });
+    for (bytes, key_at) in records {
+        let searched: Vec<usize> = (0..bytes.len())
+            .filter(|&i| bytes[i..].starts_with(b"\"eventName\""))
+            .collect();
+        assert_eq!(key_at, searched, "key positions differ from a byte search");
+    }
     let Ok(Value::Array(records)) = serde_json::from_slice::<Value>(rest) else {
         return;
     };
