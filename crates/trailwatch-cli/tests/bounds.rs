@@ -2,27 +2,15 @@
 //! as an error naming the file (or, for policies, as an unverifiable
 //! finding), never as a silent truncation.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn oracle() -> Vec<Value> {
-    std::fs::read_to_string(root().join("fixtures/logs-expected.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use trailwatch_testkit::{oracle, workspace_root};
 
 /// The fixture log file with the most expected findings, and their number.
 fn richest_file() -> (String, usize) {
     let mut counts = std::collections::BTreeMap::<String, usize>::new();
-    for f in oracle() {
+    for f in oracle("logs-expected.jsonl") {
         *counts
             .entry(f["log_file"].as_str().unwrap().to_owned())
             .or_default() += 1;
@@ -36,7 +24,7 @@ fn scan(file: &str, extra: &[&str]) -> Output {
         .arg(file)
         .args(["--format", "jsonl"])
         .args(extra)
-        .current_dir(root())
+        .current_dir(workspace_root())
         .output()
         .unwrap()
 }
@@ -109,7 +97,7 @@ fn decompressed_size() {
 
 #[test]
 fn policy_size() {
-    let policy_files: Vec<String> = oracle()
+    let policy_files: Vec<String> = oracle("logs-expected.jsonl")
         .iter()
         .filter(|f| f["kind"] == "bucket-policy-public")
         .map(|f| f["log_file"].as_str().unwrap().to_owned())

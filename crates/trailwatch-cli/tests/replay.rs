@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use flate2::read::MultiGzDecoder;
@@ -13,10 +13,6 @@ use serde_json::{json, Value};
 
 // ---------------------------------------------------------------- helpers
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 struct Run {
     code: i32,
     stdout: String,
@@ -25,7 +21,7 @@ struct Run {
 
 fn run_with_stdin(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_trailwatch"))
-        .current_dir(root())
+        .current_dir(workspace_root())
         .args(args)
         .stdin(if stdin.is_some() {
             Stdio::piped()
@@ -55,17 +51,6 @@ fn run(args: &[&str]) -> Run {
     run_with_stdin(args, None)
 }
 
-fn oracle(name: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(root().join("fixtures").join(name)).unwrap();
-    let all: Vec<Value> = text
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert!(!all.is_empty(), "{name} is empty");
-    all
-}
-
 const FINDING_FIELDS: [&str; 15] = [
     "event_id",
     "event_time",
@@ -84,7 +69,7 @@ const FINDING_FIELDS: [&str; 15] = [
     "log_file",
 ];
 
-use trailwatch_testkit::ORACLE_FIELDS;
+use trailwatch_testkit::{files_under, oracle, workspace_root, ORACLE_FIELDS};
 
 type Key = Vec<Value>;
 
@@ -158,10 +143,6 @@ fn number_after(stderr: &str, label: &str) -> u64 {
         .unwrap_or_else(|_| panic!("no number after `{label}` in:\n{stderr}"))
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
-
 fn is_side_file(relative: &str) -> bool {
     relative
         .split('/')
@@ -170,9 +151,8 @@ fn is_side_file(relative: &str) -> bool {
 
 /// Files under fixtures/logs, relative to the repo root.
 fn fixture_files() -> Vec<String> {
-    let root = root();
-    let mut files = Vec::new();
-    walk(&root.join("fixtures/logs"), &mut files);
+    let root = workspace_root();
+    let files = files_under(&root.join("fixtures/logs"));
     let mut files: Vec<String> = files
         .iter()
         .map(|p| {
@@ -335,7 +315,7 @@ fn bad_fixtures_are_reported_and_neighbours_read() {
         keys(&findings(&out.stdout, false)),
         keys(&oracle("bad-expected.jsonl"))
     );
-    let mut bad: Vec<String> = std::fs::read_dir(root().join("fixtures/bad"))
+    let mut bad: Vec<String> = std::fs::read_dir(workspace_root().join("fixtures/bad"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| !n.contains("-neighbour"))
@@ -404,7 +384,7 @@ fn unreadable_paths_are_reported_and_the_rest_read() {
     assert_eq!(chosen.len(), 4);
     for file in &chosen {
         let name = Path::new(file).file_name().unwrap();
-        std::fs::copy(root().join(file), logs.join(name)).unwrap();
+        std::fs::copy(workspace_root().join(file), logs.join(name)).unwrap();
         let copied = logs.join(name).to_string_lossy().into_owned();
         want.extend(with_log_file(&expected_for(&expected, file), &copied));
     }
@@ -545,7 +525,7 @@ fn filters_prune_by_layout() {
 fn reads_standard_input() {
     let expected = oracle("logs-expected.jsonl");
     let file = richest_gz_file(&expected);
-    let bytes = std::fs::read(root().join(&file)).unwrap();
+    let bytes = std::fs::read(workspace_root().join(&file)).unwrap();
     let want = with_log_file(&expected_for(&expected, &file), "-");
     assert!(!want.is_empty());
     for input in [bytes.clone(), gunzip(&bytes)] {
@@ -823,7 +803,7 @@ fn explain_names_every_kind() {
 fn plain_and_multi_member_files_read_completely() {
     let expected = oracle("logs-expected.jsonl");
     let file = richest_gz_file(&expected);
-    let gz = std::fs::read(root().join(&file)).unwrap();
+    let gz = std::fs::read(workspace_root().join(&file)).unwrap();
     let json = gunzip(&gz);
     let reference = run(&["scan", &file, "--format", "jsonl"]);
     assert_eq!(reference.code, 0);
@@ -908,7 +888,7 @@ fn oracle_moved_to(base: &Path) -> Vec<Value> {
 fn region_filter_below_a_directory_named_cloudtrail() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("CloudTrail");
-    copy_dir(&root().join("fixtures/logs"), &base);
+    copy_dir(&workspace_root().join("fixtures/logs"), &base);
     // The region as the original (unambiguous) path says it.
     let want: Vec<Value> = oracle("logs-expected.jsonl")
         .iter()
@@ -941,7 +921,7 @@ fn region_filter_below_a_directory_named_cloudtrail() {
 fn archive_below_a_directory_mentioning_insight_is_read() {
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("CloudTrail-Insight-export");
-    copy_dir(&root().join("fixtures/logs"), &base);
+    copy_dir(&workspace_root().join("fixtures/logs"), &base);
     let out = run(&["replay", &base.to_string_lossy(), "--format", "jsonl"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
@@ -964,7 +944,7 @@ fn symlink_cycle_does_not_repeat_findings() {
     let dir = tmp.path().join("d");
     std::fs::create_dir(&dir).unwrap();
     let copy = dir.join("log.json.gz");
-    std::fs::copy(root().join(&file), &copy).unwrap();
+    std::fs::copy(workspace_root().join(&file), &copy).unwrap();
     std::os::unix::fs::symlink(".", dir.join("loop")).unwrap();
     let out = run(&["replay", &dir.to_string_lossy(), "--format", "jsonl"]);
     let want = with_log_file(&expected_for(&expected, &file), &copy.to_string_lossy());

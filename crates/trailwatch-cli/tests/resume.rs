@@ -5,19 +5,16 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use trailwatch_testkit::{files_under, finding_keys, workspace_root, FindingKey};
 
 /// A tree of `copies` copies of the fixture archive (distinct paths, so each
 /// copy's findings are distinct by log_file).
 fn big_tree(dir: &Path, copies: usize) {
-    let logs = root().join("fixtures/logs");
-    let mut files = Vec::new();
-    collect(&logs, &mut files);
+    let logs = workspace_root().join("fixtures/logs");
+    let files = files_under(&logs);
     for copy in 0..copies {
         for file in &files {
             let target = dir
@@ -29,26 +26,15 @@ fn big_tree(dir: &Path, copies: usize) {
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
-
-type Key = (String, String, String);
+type Key = FindingKey;
 
 fn keys(lines: &str) -> Vec<Key> {
-    lines
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap().to_owned();
-            (s("log_file"), s("event_id"), s("kind"))
-        })
-        .collect()
+    finding_keys(lines).collect()
 }
 
 fn trailwatch() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
-    cmd.current_dir(root());
+    cmd.current_dir(workspace_root());
     cmd
 }
 

@@ -5,17 +5,14 @@
 //! between the listing and the read is reported, not skipped.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use trailwatch_testkit::s3proxy::S3FaultProxy;
-use trailwatch_testkit::{workspace_root, MotoServer};
+use trailwatch_testkit::{
+    files_under, finding_keys, oracle, workspace_root, FindingKey, MotoServer,
+};
 
 const BUCKET: &str = "faulty-trail";
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
 
 /// Uploads the fixture archive; returns the keys of the log files.
 async fn upload(moto: &MotoServer) -> Vec<String> {
@@ -27,8 +24,7 @@ async fn upload(moto: &MotoServer) -> Vec<String> {
     );
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let root = workspace_root().join("fixtures/logs");
-    let mut files = Vec::new();
-    collect(&root, &mut files);
+    let files = files_under(&root);
     let mut logs = Vec::new();
     for file in files {
         let key = file
@@ -66,24 +62,15 @@ fn trailwatch(endpoint: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
-type Key = (String, String, String);
+type Key = FindingKey;
 
 fn findings(out: &Output) -> BTreeSet<Key> {
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .map(|f| {
-            let s = |k: &str| f[k].as_str().unwrap().to_owned();
-            (s("log_file"), s("event_id"), s("kind"))
-        })
-        .collect()
+    finding_keys(&String::from_utf8_lossy(&out.stdout)).collect()
 }
 
 fn expected() -> BTreeSet<Key> {
-    std::fs::read_to_string(workspace_root().join("fixtures/logs-expected.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+    oracle("logs-expected.jsonl")
+        .into_iter()
         .map(|f| {
             let file = f["log_file"]
                 .as_str()

@@ -6,12 +6,12 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, Read};
-use std::path::{Path, PathBuf};
 
 use flate2::read::{GzEncoder, MultiGzDecoder};
 use flate2::Compression;
-use serde_json::{json, Value};
+use serde_json::Value;
 use trailwatch_core::{Kind, Limits, Scanner};
+use trailwatch_testkit::{files_under, oracle, put_bucket_acl_record, workspace_root};
 
 /// Uncompressed size of the plain-JSON run.
 const PLAIN_BYTES: u64 = 200_000_000;
@@ -21,29 +21,15 @@ const GZIP_BYTES: u64 = 120_000_000;
 /// Peak resident set allowed for the whole test process.
 const PEAK_LIMIT_BYTES: u64 = 64 << 20;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
-
 /// Realistic records that produce no finding: every record of the fixture
 /// log files that the oracle lists no finding for.
 fn quiet_records() -> Vec<Vec<u8>> {
-    let root = root();
-    let oracle = std::fs::read_to_string(root.join("fixtures/logs-expected.jsonl")).unwrap();
-    let noisy: BTreeSet<String> = oracle
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
-            v["log_file"].as_str().unwrap().to_owned()
-        })
+    let root = workspace_root();
+    let noisy: BTreeSet<String> = oracle("logs-expected.jsonl")
+        .iter()
+        .map(|v| v["log_file"].as_str().unwrap().to_owned())
         .collect();
-    let mut files = Vec::new();
-    walk(&root.join("fixtures/logs"), &mut files);
+    let mut files = files_under(&root.join("fixtures/logs"));
     files.sort();
     let mut records = Vec::new();
     for path in files {
@@ -70,37 +56,12 @@ fn quiet_records() -> Vec<Vec<u8>> {
 }
 
 fn planted_record(index: u64) -> Vec<u8> {
-    let bucket = format!("planted-bucket-{index}");
-    serde_json::to_vec(&json!({
-        "eventVersion": "1.09",
-        "userIdentity": {
-            "type": "IAMUser",
-            "principalId": "AIDAE5RWOYZYE5GUXP8EC",
-            "arn": "arn:aws:iam::111122223333:user/alice.nguyen",
-            "accountId": "111122223333",
-            "userName": "alice.nguyen"
-        },
-        "eventTime": "2024-02-08T11:58:28Z",
-        "eventSource": "s3.amazonaws.com",
-        "eventName": "PutBucketAcl",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "212.146.10.222",
-        "userAgent": "[aws-cli/2.12.15 Python/3.11.8 command/s3api.put-bucket-acl]",
-        "requestParameters": {
-            "bucketName": bucket,
-            "Host": format!("{bucket}.s3.us-east-1.amazonaws.com"),
-            "acl": "",
-            "x-amz-acl": "public-read"
-        },
-        "responseElements": null,
-        "eventID": format!("planted-{index}"),
-        "readOnly": false,
-        "eventType": "AwsApiCall",
-        "managementEvent": true,
-        "recipientAccountId": "111122223333",
-        "eventCategory": "Management"
-    }))
-    .unwrap()
+    let record = put_bucket_acl_record(
+        &format!("planted-{index}"),
+        &format!("planted-bucket-{index}"),
+        "public-read",
+    );
+    serde_json::to_vec(&record).unwrap()
 }
 
 /// Produces `{"Records":[ ... ]}` piece by piece: `count` records cycling

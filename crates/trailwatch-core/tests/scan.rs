@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
@@ -14,10 +14,6 @@ use trailwatch_core::{FileScan, Finding, Kind, Limits, ScanErrorKind, Scanner};
 
 // ---------------------------------------------------------------- helpers
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Is this path a CloudTrail side file (digest or insight) rather than a log?
 fn is_side_file(relative: &str) -> bool {
     relative
@@ -25,17 +21,12 @@ fn is_side_file(relative: &str) -> bool {
         .any(|c| c == "CloudTrail-Digest" || c == "CloudTrail-Insight")
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
-
 /// Every readable log file among the fixtures: `(name relative to the repo
 /// root, as the oracle spells it, absolute path)`.
 fn fixture_logs() -> Vec<(String, PathBuf)> {
-    let root = root();
-    let mut files = Vec::new();
-    walk(&root.join("fixtures/logs"), &mut files);
-    walk(&root.join("fixtures/bad"), &mut files);
+    let root = workspace_root();
+    let mut files = files_under(&root.join("fixtures/logs"));
+    files.extend(files_under(&root.join("fixtures/bad")));
     let mut logs: Vec<(String, PathBuf)> = files
         .into_iter()
         .map(|p| {
@@ -63,24 +54,15 @@ fn fixture_logs() -> Vec<(String, PathBuf)> {
 
 /// The oracle files, as JSON objects.
 fn oracle() -> Vec<Value> {
-    let mut all = Vec::new();
-    for name in [
-        "fixtures/logs-expected.jsonl",
-        "fixtures/bad-expected.jsonl",
-    ] {
-        let text = std::fs::read_to_string(root().join(name)).unwrap();
-        for line in text.lines().filter(|l| !l.trim().is_empty()) {
-            all.push(serde_json::from_str(line).unwrap());
-        }
-    }
-    assert!(!all.is_empty());
+    let mut all = trailwatch_testkit::oracle("logs-expected.jsonl");
+    all.extend(trailwatch_testkit::oracle("bad-expected.jsonl"));
     all
 }
 
 /// The fields the oracle pins down, in a comparable form.
 type OracleKey = Vec<Option<String>>;
 
-use trailwatch_testkit::ORACLE_FIELDS;
+use trailwatch_testkit::{files_under, put_bucket_acl_record, workspace_root, ORACLE_FIELDS};
 
 fn oracle_key(v: &Value) -> OracleKey {
     ORACLE_FIELDS
@@ -179,42 +161,6 @@ fn streaming_limits() -> Limits {
         whole_file_bytes: 0,
         ..Limits::default()
     }
-}
-
-/// A successful PutBucketAcl with a canned public ACL, shaped like a 2024 record.
-fn acl_record(event_id: &str, bucket: &str, acl: &str) -> Value {
-    json!({
-        "eventVersion": "1.09",
-        "userIdentity": {
-            "type": "IAMUser",
-            "principalId": "AIDAE5RWOYZYE5GUXP8EC",
-            "arn": "arn:aws:iam::111122223333:user/alice.nguyen",
-            "accountId": "111122223333",
-            "accessKeyId": "AKIAMFIAS7X6OH2RT7WB",
-            "userName": "alice.nguyen"
-        },
-        "eventTime": "2024-02-08T11:58:28Z",
-        "eventSource": "s3.amazonaws.com",
-        "eventName": "PutBucketAcl",
-        "awsRegion": "us-east-1",
-        "sourceIPAddress": "212.146.10.222",
-        "userAgent": "[aws-cli/2.12.15 Python/3.11.8 Linux/6.5.0-1016-aws command/s3api.put-bucket-acl]",
-        "requestParameters": {
-            "bucketName": bucket,
-            "Host": format!("{bucket}.s3.us-east-1.amazonaws.com"),
-            "acl": "",
-            "x-amz-acl": acl
-        },
-        "responseElements": null,
-        "requestID": "0B5DA2168CFCF55C",
-        "eventID": event_id,
-        "readOnly": false,
-        "resources": [{"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}],
-        "eventType": "AwsApiCall",
-        "managementEvent": true,
-        "recipientAccountId": "111122223333",
-        "eventCategory": "Management"
-    })
 }
 
 /// A harmless data event.
@@ -331,7 +277,7 @@ fn every_reading_path_agrees_with_the_oracle() {
 #[test]
 fn bad_fixtures_give_their_error_kind() {
     let limit = 8u64 << 20;
-    let bad = root().join("fixtures/bad");
+    let bad = workspace_root().join("fixtures/bad");
     let mut names: Vec<String> = std::fs::read_dir(&bad)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -430,11 +376,19 @@ fn io_failures_are_transient_and_corruption_is_not() {
     }
 
     // A bad block type right after the gzip header: corrupt from the start.
-    let mut corrupt = gzip(&document(&[acl_record("c-1", "b", "public-read")]));
+    let mut corrupt = gzip(&document(&[put_bucket_acl_record(
+        "c-1",
+        "b",
+        "public-read",
+    )]));
     assert_eq!(corrupt[3], 0, "no optional gzip header fields");
     corrupt[10] = 0x07; // BFINAL=1, BTYPE=11 (reserved)
                         // A damaged CRC: every byte inflates, the check at the end fails.
-    let mut bad_crc = gzip(&document(&[acl_record("c-2", "b", "public-read")]));
+    let mut bad_crc = gzip(&document(&[put_bucket_acl_record(
+        "c-2",
+        "b",
+        "public-read",
+    )]));
     let at = bad_crc.len() - 8;
     bad_crc[at] ^= 0xff;
     for (what, data) in [("bad block type", &corrupt), ("bad CRC", &bad_crc)] {
@@ -460,12 +414,12 @@ fn io_failures_are_transient_and_corruption_is_not() {
 #[test]
 fn findings_before_an_error_are_kept() {
     let mut records = vec![
-        acl_record("early-1", "early-a", "public-read"),
+        put_bucket_acl_record("early-1", "early-a", "public-read"),
         noise_record(0),
-        acl_record("early-2", "early-b", "public-read-write"),
+        put_bucket_acl_record("early-2", "early-b", "public-read-write"),
     ];
     records.extend((1..400).map(noise_record));
-    records.push(acl_record("late-1", "late", "public-read"));
+    records.push(put_bucket_acl_record("late-1", "late", "public-read"));
     let doc = document(&records);
     let full_gz = gzip(&doc);
     let full_count = records.len() as u64;
@@ -538,8 +492,8 @@ fn findings_before_an_error_are_kept() {
 /// B4: dedup by event ID within a file, never across files.
 #[test]
 fn duplicates_are_merged_within_a_file_only() {
-    let a = acl_record("dup-1", "dup-bucket", "public-read");
-    let b = acl_record("dup-2", "dup-bucket", "public-read");
+    let a = put_bucket_acl_record("dup-1", "dup-bucket", "public-read");
+    let b = put_bucket_acl_record("dup-2", "dup-bucket", "public-read");
     let one = gzip(&document(&[
         a.clone(),
         noise_record(1),
@@ -569,7 +523,7 @@ fn findings_per_file_are_capped() {
         let records: Vec<Value> = (0..n)
             .flat_map(|i| {
                 [
-                    acl_record(&format!("cap-{i:03}"), &format!("b{i}"), "public-read"),
+                    put_bucket_acl_record(&format!("cap-{i:03}"), &format!("b{i}"), "public-read"),
                     noise_record(i),
                 ]
             })
@@ -613,7 +567,8 @@ fn findings_per_file_are_capped() {
 fn nesting_bomb_is_too_deep() {
     const DEPTH: usize = 100_000;
     // The nesting sits inside requestParameters, which the rules parse.
-    let record = serde_json::to_string(&acl_record("deep-1", "deep", "public-read")).unwrap();
+    let record =
+        serde_json::to_string(&put_bucket_acl_record("deep-1", "deep", "public-read")).unwrap();
     let acl = "\"x-amz-acl\":\"public-read\"";
     assert_eq!(record.matches(acl).count(), 1);
     let nested = format!(
@@ -622,7 +577,8 @@ fn nesting_bomb_is_too_deep() {
         "]".repeat(DEPTH)
     );
     let bomb = record.replace(acl, &nested);
-    let first = serde_json::to_string(&acl_record("ok-1", "fine", "public-read")).unwrap();
+    let first =
+        serde_json::to_string(&put_bucket_acl_record("ok-1", "fine", "public-read")).unwrap();
     let doc = format!("{{\"Records\":[{first},{bomb}]}}");
     let gz = gzip(doc.as_bytes());
     for limits in [Limits::default(), streaming_limits()] {

@@ -47,6 +47,71 @@ pub const ORACLE_FIELDS: [&str; 10] = [
     "event_time",
 ];
 
+/// The lines of a fixture oracle (`fixtures/<name>`, one JSON object per
+/// line), which must not be empty.
+pub fn oracle(name: &str) -> Vec<serde_json::Value> {
+    let path = fixture(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{name}: {e} in {l}")))
+        .collect();
+    assert!(!lines.is_empty(), "{name} is empty");
+    lines
+}
+
+/// What identifies a finding across runs: `(log_file, event_id, kind)`.
+pub type FindingKey = (String, String, String);
+
+/// The keys of the findings in `jsonl` (trailwatch's `--format jsonl` output).
+pub fn finding_keys(jsonl: &str) -> impl Iterator<Item = FindingKey> + '_ {
+    jsonl.lines().map(|line| {
+        let finding: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a finding ({e}): {line}"));
+        let text = |field: &str| finding[field].as_str().unwrap().to_owned();
+        (text("log_file"), text("event_id"), text("kind"))
+    })
+}
+
+/// A CloudTrail `PutBucketAcl` record by an IAM user setting the canned
+/// `acl` on `bucket` (exposing for `public-read` and the like).
+pub fn put_bucket_acl_record(event_id: &str, bucket: &str, acl: &str) -> serde_json::Value {
+    serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAE5RWOYZYE5GUXP8EC",
+            "arn": "arn:aws:iam::111122223333:user/alice.nguyen",
+            "accountId": "111122223333",
+            "accessKeyId": "AKIAMFIAS7X6OH2RT7WB",
+            "userName": "alice.nguyen"
+        },
+        "eventTime": "2024-02-08T11:58:28Z",
+        "eventSource": "s3.amazonaws.com",
+        "eventName": "PutBucketAcl",
+        "awsRegion": "us-east-1",
+        "sourceIPAddress": "212.146.10.222",
+        "userAgent": "[aws-cli/2.12.15 Python/3.11.8 Linux/6.5.0-1016-aws command/s3api.put-bucket-acl]",
+        "requestParameters": {
+            "bucketName": bucket,
+            "Host": format!("{bucket}.s3.us-east-1.amazonaws.com"),
+            "acl": "",
+            "x-amz-acl": acl
+        },
+        "responseElements": null,
+        "requestID": "0B5DA2168CFCF55C",
+        "eventID": event_id,
+        "readOnly": false,
+        "resources": [{"accountId": "111122223333", "type": "AWS::S3::Bucket", "ARN": format!("arn:aws:s3:::{bucket}")}],
+        "eventType": "AwsApiCall",
+        "managementEvent": true,
+        "recipientAccountId": "111122223333",
+        "eventCategory": "Management"
+    })
+}
+
 /// Every file below `dir`, recursively, in path order.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();

@@ -66,11 +66,10 @@ pub struct Expected {
 
 /// The oracle's findings for one fixture log file.
 pub fn expected(fixture_key: &str) -> Vec<Expected> {
-    let text = std::fs::read_to_string(fixture("logs-expected.jsonl")).expect("reading the oracle");
     let wanted = format!("fixtures/logs/{fixture_key}");
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Expected>(l).expect("an oracle line"))
+    trailwatch_testkit::oracle("logs-expected.jsonl")
+        .into_iter()
+        .map(|l| serde_json::from_value::<Expected>(l).expect("an oracle line"))
         .filter(|e| e.log_file == wanted)
         .collect()
 }
