@@ -9,13 +9,23 @@ output "sns_topic_arn" {
 }
 
 output "delivery_queue_arn" {
-  description = "Delivery queue: add it to the bucket's notification configuration if manage_bucket_notification is false."
+  description = "ARN of the delivery queue."
   value       = module.trailwatch.delivery_queue_arn
 }
 
-output "notification_filter" {
-  description = "Event types and key filter to use for that notification."
-  value       = module.trailwatch.notification_filter
+output "dead_letter_queue_url" {
+  description = "URL of the dead-letter queue (redrive)."
+  value       = module.trailwatch.dead_letter_queue_url
+}
+
+output "bucket_notification_managed" {
+  description = "Whether the module owns the bucket's notification configuration (false here: the bucket is not touched)."
+  value       = module.trailwatch.bucket_notification_managed
+}
+
+output "eventbridge_rule_arn" {
+  description = "ARN of the EventBridge rule."
+  value       = module.trailwatch.eventbridge_rule_arn
 }
 
 output "batch_operations_role_arn" {

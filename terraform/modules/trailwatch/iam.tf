@@ -1,17 +1,25 @@
 ################################################################################
 # The function's role: least privilege
 #
-# read:    the trail's log files only (<bucket>/<prefix>AWSLogs/*), the trail
-#          key (decrypt), the allowlist object when TRAILWATCH_CONFIG is s3://
-# publish: its own topic (PublishBatch is authorized by sns:Publish), with the
-#          topic's key
+# read:    the trail's log files only (<bucket>/<prefix>AWSLogs/*/CloudTrail/*),
+#          the trail keys (decrypt), the allowlist object when
+#          TRAILWATCH_CONFIG is s3://
+# publish: the alert topic (PublishBatch is authorized by sns:Publish), with
+#          the topic's key
 # consume: its own queue; send: its own dead-letter queue
 # logs:    its own log group
 # X-Ray:   only with enable_xray; PutTraceSegments/PutTelemetryRecords have no
 #          resource-level permissions, so AWS requires Resource "*"
+#
+# This policy is enough when the trail bucket and its key are in this
+# account. A bucket or key owned by another account must also grant the role
+# in its resource policy: the trail_bucket_policy_statements and
+# trail_kms_key_policy_statements outputs (cross_account.tf).
 ################################################################################
 
 data "aws_iam_policy_document" "function_assume_role" {
+  count = local.enabled ? 1 : 0
+
   statement {
     sid     = "LambdaAssumeRole"
     actions = ["sts:AssumeRole"]
@@ -24,18 +32,24 @@ data "aws_iam_policy_document" "function_assume_role" {
 }
 
 resource "aws_iam_role" "function" {
-  name                 = "${var.name}-function"
+  count = local.enabled ? 1 : 0
+
+  name                 = local.role_name
+  path                 = var.role_path
+  permissions_boundary = var.role_permissions_boundary
   description          = "trailwatch ${var.name}: reads CloudTrail log files, publishes findings"
-  assume_role_policy   = data.aws_iam_policy_document.function_assume_role.json
+  assume_role_policy   = data.aws_iam_policy_document.function_assume_role[0].json
   max_session_duration = 3600
-  tags                 = local.tags
+  tags                 = merge(local.tags, var.role_tags)
 }
 
 data "aws_iam_policy_document" "function" {
+  count = local.enabled ? 1 : 0
+
   statement {
     sid       = "ReadTrailLogFiles"
     actions   = ["s3:GetObject"]
-    resources = ["${local.trail_bucket_arn}/${local.logs_key_prefix}*"]
+    resources = [local.log_files_arn]
   }
 
   # Without ListBucket, S3 answers 403 instead of 404 for a missing object, and
@@ -49,13 +63,14 @@ data "aws_iam_policy_document" "function" {
     resources = [local.trail_bucket_arn]
   }
 
+  # The trail's key, and earlier keys of older log files (trail_kms_key_arns).
   dynamic "statement" {
-    for_each = local.trail_kms_key_arn == null ? [] : [local.trail_kms_key_arn]
+    for_each = length(local.trail_kms_key_arns) > 0 ? [local.trail_kms_key_arns] : []
 
     content {
       sid       = "DecryptTrailLogFiles"
       actions   = ["kms:Decrypt"]
-      resources = [statement.value]
+      resources = statement.value
     }
   }
 
@@ -72,15 +87,26 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "PublishFindings"
     actions   = ["sns:Publish"]
-    resources = [aws_sns_topic.alerts.arn]
+    resources = [local.alert_topic_arn]
   }
 
-  # Publishing to a KMS-encrypted topic needs the publisher to generate a data
-  # key; kms:Decrypt also covers the environment encrypted with this key.
+  # The module's key (or kms_key_arn): the environment is encrypted with it,
+  # and so is the alert topic the module creates (publishing to a
+  # KMS-encrypted topic needs the publisher to generate a data key).
   statement {
-    sid       = "UseAlertsKey"
+    sid       = "UseModuleKey"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = [aws_kms_key.alerts.arn]
+    resources = [local.kms_key_arn]
+  }
+
+  dynamic "statement" {
+    for_each = !var.create_sns_topic && var.alert_topic_kms_key_arn != null ? [var.alert_topic_kms_key_arn] : []
+
+    content {
+      sid       = "UseAlertTopicKey"
+      actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+      resources = [statement.value]
+    }
   }
 
   dynamic "statement" {
@@ -101,13 +127,13 @@ data "aws_iam_policy_document" "function" {
   statement {
     sid       = "SendToDeadLetterQueue"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.dlq.arn]
+    resources = [aws_sqs_queue.dlq[0].arn]
   }
 
   statement {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.function[0].arn}:*"]
   }
 
   dynamic "statement" {
@@ -122,7 +148,9 @@ data "aws_iam_policy_document" "function" {
 }
 
 resource "aws_iam_role_policy" "function" {
+  count = local.enabled ? 1 : 0
+
   name   = "${var.name}-function"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
+  role   = aws_iam_role.function[0].id
+  policy = data.aws_iam_policy_document.function[0].json
 }

@@ -1,8 +1,11 @@
 ################################################################################
 # KMS keys
 #
-# alerts: the SNS topic, the function's environment and its log group.
-# trail:  create mode only, the trail's log files (unless trail_kms_key_arn).
+# alerts: the SNS topic, the function's environment and its log group, and
+#         the trail's log-delivery topic when the module creates it
+#         (create_kms_key; or your own key in kms_key_arn).
+# trail:  create mode only, the trail's log files (create_trail_kms_key).
+#         Part of the archive unit (trail.tf): prevent_destroy.
 #
 # In a key policy, "Resource": "*" means "this key" and is the only value AWS
 # accepts; terraform_checks.py allows `*` there and nowhere else but the
@@ -10,6 +13,8 @@
 ################################################################################
 
 data "aws_iam_policy_document" "alerts_key" {
+  count = local.create_kms_key ? 1 : 0
+
   #checkov:skip=CKV_AWS_109:Key policy: "Resource": "*" means this key and is the only value AWS accepts; the kms:* statement is the AWS default that delegates to IAM policies in this account only.
   #checkov:skip=CKV_AWS_111:Key policy: "Resource": "*" means this key; statements grant only this account (the AWS default statement delegating to IAM) and the AWS services the module needs, scoped by source or encryption-context conditions wherever the service supplies them.
   #checkov:skip=CKV_AWS_356:Key policy: "Resource": "*" is the only resource a key policy accepts and means this key, not all resources.
@@ -74,19 +79,46 @@ data "aws_iam_policy_document" "alerts_key" {
       values   = ["arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"]
     }
   }
+
+  # create mode, event_source = "cloudtrail_sns": CloudTrail publishes to the
+  # encrypted log-delivery topic; only this trail.
+  dynamic "statement" {
+    for_each = local.create_log_delivery_topic ? [1] : []
+
+    content {
+      sid       = "AllowCloudTrailToPublishLogDeliveries"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
+      resources = ["*"]
+
+      principals {
+        type        = "Service"
+        identifiers = ["cloudtrail.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceArn"
+        values   = [local.trail_arn]
+      }
+    }
+  }
 }
 
 resource "aws_kms_key" "alerts" {
+  count = local.create_kms_key ? 1 : 0
+
   description             = "trailwatch ${var.name}: alert topic, function environment and logs"
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_days
-  policy                  = data.aws_iam_policy_document.alerts_key.json
-  tags                    = local.tags
+  policy                  = data.aws_iam_policy_document.alerts_key[0].json
+  tags                    = merge(local.tags, var.kms_key_tags)
 }
 
 resource "aws_kms_alias" "alerts" {
+  count = local.create_kms_key ? 1 : 0
+
   name          = "alias/${var.name}-alerts"
-  target_key_id = aws_kms_key.alerts.key_id
+  target_key_id = aws_kms_key.alerts[0].key_id
 }
 
 data "aws_iam_policy_document" "trail_key" {
@@ -128,7 +160,7 @@ data "aws_iam_policy_document" "trail_key" {
     condition {
       test     = "StringLike"
       variable = "kms:EncryptionContext:aws:cloudtrail:arn"
-      values   = ["arn:${local.partition}:cloudtrail:*:${local.account_id}:trail/*"]
+      values   = ["arn:${local.partition}:cloudtrail:*:${local.trail_account_id}:trail/*"]
     }
   }
 
@@ -166,13 +198,13 @@ data "aws_iam_policy_document" "trail_key" {
       condition {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
-        values   = [local.account_id]
+        values   = [local.trail_bucket_account_id]
       }
 
       condition {
         test     = "ArnLike"
         variable = "aws:SourceArn"
-        values   = ["arn:${local.partition}:s3:::${local.trail_bucket_name}"]
+        values   = [local.trail_bucket_arn]
       }
     }
   }
@@ -185,7 +217,13 @@ resource "aws_kms_key" "trail" {
   enable_key_rotation     = true
   deletion_window_in_days = var.kms_key_deletion_window_days
   policy                  = data.aws_iam_policy_document.trail_key[0].json
-  tags                    = local.tags
+  tags                    = merge(local.tags, var.kms_key_tags)
+
+  # Part of the archive unit (trail.tf): the kept log files are encrypted
+  # with it; scheduling it for deletion would make them unreadable.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_kms_alias" "trail" {

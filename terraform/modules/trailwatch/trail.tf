@@ -1,5 +1,16 @@
 ################################################################################
 # create mode: the trail and its private bucket
+#
+# The archive unit: the bucket, every setting that keeps it private and
+# intact (ownership controls, Block Public Access, versioning, encryption,
+# lifecycle, policy) and the trail key are one unit with prevent_destroy.
+# Without it, terraform destroy removed the bucket's Block Public Access,
+# ownership controls, TLS-only policy and versioning first (they depend on
+# the bucket, so they go before it), then failed on BucketNotEmpty, leaving
+# the kept audit record stripped; and it scheduled the trail key for deletion,
+# which would make every kept log file unreadable. The bucket depends on the
+# key explicitly, so no destroy order can remove the key first. Teardown that
+# keeps the archive: README, "Teardown".
 ################################################################################
 
 resource "aws_s3_bucket" "trail" {
@@ -7,9 +18,15 @@ resource "aws_s3_bucket" "trail" {
   #checkov:skip=CKV_AWS_144:Cross-region replication of the audit archive is an account-level disaster-recovery decision (destination bucket, key and role in another region) left to the platform team; the bucket is versioned so replication can be added without changes here.
   count = local.create ? 1 : 0
 
-  bucket        = coalesce(var.trail_bucket_name, "${substr(var.name, 0, 24)}-trail-${local.account_id}-${local.region}")
+  bucket        = local.trail_bucket_name
   force_destroy = var.trail_bucket_force_destroy
-  tags          = local.tags
+  tags          = merge(local.tags, var.trail_tags)
+
+  depends_on = [aws_kms_key.trail]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_ownership_controls" "trail" {
@@ -19,6 +36,10 @@ resource "aws_s3_bucket_ownership_controls" "trail" {
 
   rule {
     object_ownership = "BucketOwnerEnforced"
+  }
+
+  lifecycle {
+    prevent_destroy = true
   }
 }
 
@@ -30,6 +51,10 @@ resource "aws_s3_bucket_public_access_block" "trail" {
   block_public_policy     = true
   ignore_public_acls      = true
   restrict_public_buckets = true
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_versioning" "trail" {
@@ -40,6 +65,10 @@ resource "aws_s3_bucket_versioning" "trail" {
   versioning_configuration {
     status = "Enabled"
   }
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
@@ -49,10 +78,14 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm     = local.trail_kms_key_arn == null ? "AES256" : "aws:kms"
+      sse_algorithm     = local.trail_encrypted ? "aws:kms" : "AES256"
       kms_master_key_id = local.trail_kms_key_arn
     }
-    bucket_key_enabled = local.trail_kms_key_arn != null
+    bucket_key_enabled = local.trail_encrypted
+  }
+
+  lifecycle {
+    prevent_destroy = true
   }
 }
 
@@ -134,11 +167,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "trail" {
 
   depends_on = [aws_s3_bucket_versioning.trail]
 
+  # The transition and expiration days are checked in checks.tf.
   lifecycle {
-    precondition {
-      condition     = var.trail_log_transition_glacier_ir_days >= var.trail_log_transition_ia_days + 30
-      error_message = "trail_log_transition_glacier_ir_days must be at least 30 days after trail_log_transition_ia_days (S3 minimum storage duration of STANDARD_IA)."
-    }
+    prevent_destroy = true
   }
 }
 
@@ -165,7 +196,7 @@ data "aws_iam_policy_document" "trail_bucket" {
   statement {
     sid       = "AWSCloudTrailWrite"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.trail[0].arn}/${local.logs_key_prefix}${local.account_id}/*"]
+    resources = ["${aws_s3_bucket.trail[0].arn}/${local.logs_key_prefix}${local.trail_account_id}/*"]
 
     principals {
       type        = "Service"
@@ -229,13 +260,13 @@ data "aws_iam_policy_document" "trail_bucket" {
       condition {
         test     = "ArnLike"
         variable = "aws:SourceArn"
-        values   = [aws_s3_bucket.trail[0].arn]
+        values   = [local.trail_bucket_arn]
       }
 
       condition {
         test     = "StringEquals"
         variable = "aws:SourceAccount"
-        values   = [local.account_id]
+        values   = [local.trail_bucket_account_id]
       }
     }
   }
@@ -270,6 +301,10 @@ resource "aws_s3_bucket_policy" "trail" {
 
   # The policy must not be applied while Block Public Access is being set up.
   depends_on = [aws_s3_bucket_public_access_block.trail]
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_inventory" "trail" {
@@ -292,7 +327,7 @@ resource "aws_s3_bucket_inventory" "trail" {
     bucket {
       format     = "CSV"
       bucket_arn = local.batch_bucket_arn
-      account_id = local.account_id
+      account_id = local.trail_bucket_account_id
       prefix     = trimsuffix(var.batch_operations_manifest_prefix, "/")
 
       # The module's trail key admits S3 Inventory (kms.tf); a key passed in
@@ -319,7 +354,7 @@ resource "aws_s3_bucket_inventory" "trail" {
 }
 
 resource "aws_cloudtrail" "this" {
-  #checkov:skip=CKV_AWS_252:CloudTrail's per-file SNS notification would duplicate the S3 event notification that already drives trailwatch; the alert topic carries findings, not file deliveries.
+  #checkov:skip=CKV_AWS_252:The trail's per-file SNS notification is set when event_source is cloudtrail_sns; with the other event sources it would duplicate the notification that already drives trailwatch.
   #checkov:skip=CKV2_AWS_10:Sending the trail to CloudWatch Logs doubles ingestion cost for every management event; trailwatch reads the log files from S3 within minutes of delivery, which is what this module is for.
   count = local.create ? 1 : 0
 
@@ -332,6 +367,7 @@ resource "aws_cloudtrail" "this" {
   enable_log_file_validation    = true
   enable_logging                = true
   kms_key_id                    = local.trail_kms_key_arn
+  sns_topic_name                = local.create_log_delivery_topic ? aws_sns_topic.log_deliveries[0].name : null
 
   # Advanced selectors replace basic ones entirely, so management events
   # (PutBucketAcl, PutBucketPolicy, ...: what trailwatch reads) are selected
@@ -377,7 +413,82 @@ resource "aws_cloudtrail" "this" {
     }
   }
 
-  tags = local.tags
+  tags = merge(local.tags, var.trail_tags)
 
-  depends_on = [aws_s3_bucket_policy.trail]
+  depends_on = [
+    aws_s3_bucket_policy.trail,
+    aws_sns_topic_policy.log_deliveries,
+  ]
+}
+
+################################################################################
+# create mode, event_source = "cloudtrail_sns": the trail's log-delivery topic.
+# CloudTrail publishes one message per delivered log file (never for digest
+# files); the delivery queue subscribes to it (delivery.tf).
+################################################################################
+
+resource "aws_sns_topic" "log_deliveries" {
+  count = local.create_log_delivery_topic ? 1 : 0
+
+  name              = "${var.name}-log-deliveries"
+  display_name      = "trailwatch log deliveries"
+  kms_master_key_id = local.kms_key_arn
+  tags              = merge(local.tags, var.sns_topic_tags)
+}
+
+data "aws_iam_policy_document" "log_deliveries_topic" {
+  count = local.create_log_delivery_topic ? 1 : 0
+
+  statement {
+    sid       = "AccountOwnerManagesTopic"
+    actions   = ["sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:ListSubscriptionsByTopic", "sns:DeleteTopic"]
+    resources = [aws_sns_topic.log_deliveries[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AWSCloudTrailSNSPolicy"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.log_deliveries[0].arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [aws_sns_topic.log_deliveries[0].arn]
+
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "log_deliveries" {
+  count = local.create_log_delivery_topic ? 1 : 0
+
+  arn    = aws_sns_topic.log_deliveries[0].arn
+  policy = data.aws_iam_policy_document.log_deliveries_topic[0].json
 }

@@ -1,20 +1,21 @@
-# Terraform >= 1.5: the module needs optional() object attributes with
-# defaults (1.3) and lifecycle preconditions (1.2); 1.5 is the oldest release
-# line still in common use and the floor it was written against.
+# Terraform >= 1.5: optional() object attributes with defaults (1.3),
+# lifecycle preconditions (1.2), terraform_data (1.4), strcontains (1.5).
 #
-# AWS provider >= 5.40, < 7.0: the module uses only the split S3 bucket
-# resources (aws_s3_bucket_* configuration resources, no deprecated inline
-# bucket arguments), aws_cloudtrail advanced_event_selector, and
-# aws_lambda_event_source_mapping scaling_config; all are stable across the 5.x
-# line from 5.40 and unchanged in 6.x. The upper bound stops a future major
-# release from changing resource schemas under a platform team unannounced.
+# AWS provider >= 5.100, and no upper bound: a reusable module states the
+# oldest provider it works with and lets the root configuration pin the
+# newest (terraform-aws-modules practice; an upper bound here would block
+# every caller from upgrading). 5.100 is past the 5.86.x lifecycle-
+# configuration regression, and has every argument used here (split
+# aws_s3_bucket_* resources, advanced_event_selector, event source mapping
+# tags and scaling_config, filter_policy_scope, event target
+# dead_letter_config and retry_policy). The examples pin "< 7.0".
 terraform {
   required_version = ">= 1.5"
 
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 5.40, < 7.0"
+      version = ">= 5.100"
     }
   }
 }
