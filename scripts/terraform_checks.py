@@ -21,7 +21,28 @@ files (the module and each example):
   module-calls a module call passes only declared variables and every
                required one
   skips        every #checkov:skip carries a check ID and a real reason
-plus the module's own conventions and the Lambda contract (module-contract).
+  versions     the AWS provider floor is >= 5.100; the module sets no upper
+               bound (the examples, as root configurations, may)
+  source-conditions
+               every aws:SourceAccount / aws:SourceArn / aws:SourceOwner
+               condition (and every aws_lambda_permission source_account /
+               source_arn) names the owner the service acts for: S3 -> the
+               configured trail bucket and its owner
+               (local.trail_bucket_account_id), CloudTrail -> the trail and
+               its owner (local.trail_account_id: the management account for
+               an organization trail), SNS -> the source topic, EventBridge ->
+               the module's rule; only the module's own alarms and Batch
+               Operations jobs may use the caller's account (local.account_id)
+  attach-safety
+               attach mode never manages the bucket's notification
+               configuration by default (module default and every attach
+               example), and every attach example uses a non-clobbering
+               event_source
+plus, for the module, its conventions and the Lambda contract
+(module-contract) and a README whose inputs/outputs table is current
+(scripts/terraform_docs.py); for every example, a README and a
+terraform.tfvars.example that sets only declared variables and every
+required one; and one zip path across all READMEs.
 
 A self-test feeds deliberately broken HCL, in a temporary directory, through
 the same checks and asserts each problem is reported: the checker can fail.
@@ -67,9 +88,16 @@ Documented exceptions where AWS requires "*":
   2. Actions without resource-level permissions (NO_RESOURCE_LEVEL_ACTIONS,
      e.g. X-Ray PutTraceSegments/PutTelemetryRecords): "Resource": "*" is the
      only accepted value; the statement must hold only such actions.
+  3. Key policy statements the module outputs for a key owned by another
+     account to paste (aws_iam_policy_document named *_key_policy): the same
+     rule as 1, since they become part of a key policy.
 """
 
+#: aws_iam_policy_document names ending so are key-policy snippets (exception 3).
+KEY_POLICY_SNIPPET_SUFFIX = "_key_policy"
+
 POLICY_ATTRIBUTES = {"policy", "assume_role_policy"}
+PROVIDER_FLOOR = (5, 100)
 MODULE_META_ARGS = {"source", "version", "providers", "count", "for_each", "depends_on"}
 ROOT_PRINCIPAL = re.compile(r"^arn:(aws[a-z-]*|\$\{[^}]+\}):iam::(\d{12}|\$\{[^}]+\}):root$")
 
@@ -451,7 +479,7 @@ def check_iam(d: Dir) -> list[str]:
         if not stmts:
             problems.append(f"{where}: no statements")
         for stmt in stmts:
-            check_statement(stmt, where, name in key_policy_docs, problems)
+            check_statement(stmt, where, name in key_policy_docs or name.endswith(KEY_POLICY_SNIPPET_SUFFIX), problems)
     return problems
 
 
@@ -508,8 +536,13 @@ def check_versions(d: Dir) -> list[str]:
         problems.append("terraform.required_version is not set")
     if not aws_version:
         problems.append("required_providers.aws.version is not set")
-    elif not (">=" in aws_version and "<" in aws_version.replace("<=", "<")):
-        problems.append(f"aws provider constraint {aws_version!r} needs a lower and an upper bound")
+        return problems
+    floor = re.search(r">=\s*(\d+)\.(\d+)", aws_version)
+    if not floor or (int(floor.group(1)), int(floor.group(2))) < PROVIDER_FLOOR:
+        problems.append(f"aws provider constraint {aws_version!r} needs a lower bound of at least >= {PROVIDER_FLOOR[0]}.{PROVIDER_FLOOR[1]} (past the 5.86.x lifecycle regression)")
+    upper = "<" in aws_version.replace("<=", "<").replace(">=", "")
+    if d.path.parent.name != "examples" and upper:
+        problems.append(f"aws provider constraint {aws_version!r}: a reusable module sets no upper bound (the root configuration pins the newest)")
     return problems
 
 
@@ -537,8 +570,8 @@ def check_module_contract(d: Dir) -> list[str]:
             p.append(f"function runtime is {fn.get('runtime')!r}, not provided.al2023")
         if fn.get("handler") != "bootstrap":
             p.append("function handler is not bootstrap")
-        if fn.get("source_code_hash") != "${filebase64sha256(var.lambda_zip_path)}":
-            p.append("source_code_hash is not filebase64sha256(var.lambda_zip_path)")
+        if "filebase64sha256(var.lambda_zip_path)" not in str(fn.get("source_code_hash")):
+            p.append("source_code_hash does not hash var.lambda_zip_path (filebase64sha256)")
         if fn.get("filename") != "${var.lambda_zip_path}":
             p.append("filename is not var.lambda_zip_path")
         if fn.get("architectures") != ["${var.architecture}"]:
@@ -546,7 +579,7 @@ def check_module_contract(d: Dir) -> list[str]:
     if d.variables.get("architecture", {}).get("default") != "arm64":
         p.append("architecture does not default to arm64")
     env = str(d.locals.get("function_environment", ""))
-    for k in ("SNS_TOPIC_ARN", "TRAILWATCH_CONFIG", "TRAILWATCH_MAX_DECOMPRESSED_BYTES", "TRAILWATCH_ALLOWED_BUCKETS", "RUST_LOG"):
+    for k in ("SNS_TOPIC_ARN", "TRAILWATCH_CONFIG", "TRAILWATCH_MAX_DECOMPRESSED_BYTES", "TRAILWATCH_ALLOWED_BUCKETS", "TRAILWATCH_METRICS_NAMESPACE", "RUST_LOG"):
         if k not in env:
             p.append(f"function environment lacks {k}")
     esm = _one(d, "aws_lambda_event_source_mapping", "events", p)
@@ -574,21 +607,270 @@ def check_module_contract(d: Dir) -> list[str]:
     topic = _one(d, "aws_sns_topic", "alerts", p)
     if topic and not topic.get("kms_master_key_id"):
         p.append("alert topic is not KMS-encrypted")
-    # Least privilege: the function reads only <bucket>/<prefix>AWSLogs/*.
+    # Least privilege: the function reads only <bucket>/<prefix>AWSLogs/*/CloudTrail/*.
+    if d.locals.get("log_files_arn") != "${local.trail_bucket_arn}/${local.logs_key_prefix}*/CloudTrail/*":
+        p.append(f"local.log_files_arn is {d.locals.get('log_files_arn')!r}, not <bucket>/<prefix>AWSLogs/*/CloudTrail/*")
     doc = d.data.get(("aws_iam_policy_document", "function"), {})
     reads = [s for s in _statements(doc) if "s3:GetObject" in (s.get("actions") or [])]
     for s in reads:
         for r in s.get("resources", []):
-            if r not in ("${local.trail_bucket_arn}/${local.logs_key_prefix}*", "${statement.value}"):
-                p.append(f"function role reads {r}, outside <bucket>/<prefix>AWSLogs/*")
-    alarms = {n for (t, n) in d.resources if t == "aws_cloudwatch_metric_alarm"}
-    for a in ("function_errors", "function_throttles", "dlq_not_empty", "no_log_files"):
+            if r not in ("${local.log_files_arn}", "${statement.value}"):
+                p.append(f"function role reads {r}, outside <bucket>/<prefix>AWSLogs/*/CloudTrail/*")
+    # The trail ARN carries the trail owner (management account for an
+    # organization trail), never simply the caller.
+    if "${local.trail_account_id}" not in str(d.locals.get("trail_arn", "")):
+        p.append("local.trail_arn is not built with local.trail_account_id")
+    if "master_account_id" not in str(d.locals.get("trail_account_id", "")):
+        p.append("local.trail_account_id does not use the organization's management account ID")
+    alarms = {n: b for (t, n), b in d.resources.items() if t == "aws_cloudwatch_metric_alarm"}
+    for a in ("function_errors", "function_throttles", "dlq_not_empty", "no_log_files", "log_files_failed", "queue_message_age", "async_events_dropped"):
         if a not in alarms:
             p.append(f"missing alarm {a}")
-    silence = d.resources.get(("aws_cloudwatch_metric_alarm", "no_log_files"), {})
-    if silence and silence.get("treat_missing_data") != "breaching":
-        p.append("the no-log-files alarm must treat missing data as breaching")
+    expect_metric = {
+        "no_log_files": ("${var.metrics_namespace}", "LogFilesScanned", "breaching"),
+        "log_files_failed": ("${var.metrics_namespace}", "LogFilesFailed", "notBreaching"),
+        "queue_message_age": ("AWS/SQS", "ApproximateAgeOfOldestMessage", "notBreaching"),
+        "async_events_dropped": ("AWS/Lambda", "AsyncEventsDropped", "notBreaching"),
+    }
+    for a, (ns, metric, missing) in expect_metric.items():
+        b = alarms.get(a)
+        if b and (b.get("namespace"), b.get("metric_name"), b.get("treat_missing_data")) != (ns, metric, missing):
+            p.append(f"alarm {a} must watch {ns} {metric} with treat_missing_data = {missing}")
+    for a, b in alarms.items():
+        if b.get("alarm_actions") != "${local.alarm_actions}":
+            p.append(f"alarm {a} does not notify local.alarm_actions (alarm_topic_arn or the alert topic)")
+    invoke = d.resources.get(("aws_lambda_function_event_invoke_config", "this"), {})
+    if not invoke.get("destination_config"):
+        p.append("aws_lambda_function_event_invoke_config.this has no on-failure destination")
+    # Every path that never touches the bucket.
+    rule = d.resources.get(("aws_cloudwatch_event_rule", "log_files"), {})
+    if not ("aws.s3" in str(rule.get("event_pattern")) and "Object Created" in str(rule.get("event_pattern"))):
+        p.append("missing EventBridge rule aws_cloudwatch_event_rule.log_files on aws.s3 Object Created")
+    sub = d.resources.get(("aws_sns_topic_subscription", "log_deliveries"), {})
+    if sub.get("raw_message_delivery") is not True or sub.get("protocol") != "sqs":
+        p.append("aws_sns_topic_subscription.log_deliveries must subscribe the queue with raw_message_delivery = true")
+    trail = d.resources.get(("aws_cloudtrail", "this"), {})
+    if "log_deliveries" not in str(trail.get("sns_topic_name")):
+        p.append("the trail does not set its SNS topic (sns_topic_name) for event_source = cloudtrail_sns")
+    # The archive unit survives terraform destroy.
+    for rtype in ARCHIVE_UNIT:
+        b = d.resources.get((rtype, "trail"))
+        lc = (b or {}).get("lifecycle", [{}])
+        lc = lc[0] if isinstance(lc, list) and lc else lc
+        if not b or not isinstance(lc, dict) or lc.get("prevent_destroy") is not True:
+            p.append(f"{rtype}.trail (archive unit) does not set lifecycle prevent_destroy = true")
+    bucket = d.resources.get(("aws_s3_bucket", "trail"), {})
+    if "${aws_kms_key.trail}" not in (bucket.get("depends_on") or []):
+        p.append("aws_s3_bucket.trail does not depend on aws_kms_key.trail explicitly (destroy could remove the key first)")
     return p
+
+
+#: The archive unit of create mode: the bucket, what keeps it private and
+#: intact, and the trail key; all with prevent_destroy.
+ARCHIVE_UNIT = (
+    "aws_s3_bucket",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_policy",
+    "aws_kms_key",
+)
+
+
+# --------------------------------------------------------------------------
+# Source conditions: whom the service acts for (issue 16)
+# --------------------------------------------------------------------------
+
+#: For each service principal, the only values its aws:Source* conditions may
+#: take. S3 notifications come from the trail bucket's owner, which is not the
+#: caller in a cross-account layout; CloudTrail acts for the trail's owner,
+#: which is the management account for an organization trail even when a
+#: delegated administrator applies the module. Only the module's own alarms
+#: and Batch Operations jobs are the caller's.
+SOURCE_CONDITION_KEYS = ("aws:sourceaccount", "aws:sourcearn", "aws:sourceowner")
+ALLOWED_SOURCES = {
+    "s3.amazonaws.com": {
+        "aws:sourceaccount": {"${local.trail_bucket_account_id}"},
+        "aws:sourceowner": {"${local.trail_bucket_account_id}"},
+        "aws:sourcearn": {"${local.trail_bucket_arn}"},
+    },
+    "cloudtrail.amazonaws.com": {
+        "aws:sourceaccount": {"${local.trail_account_id}"},
+        "aws:sourcearn": {"${local.trail_arn}"},
+    },
+    "sns.amazonaws.com": {
+        "aws:sourcearn": {"${local.source_topic_arn}"},
+    },
+    "events.amazonaws.com": {
+        "aws:sourcearn": {"${aws_cloudwatch_event_rule.log_files[0].arn}"},
+    },
+    "cloudwatch.amazonaws.com": {
+        "aws:sourceaccount": {"${local.account_id}"},
+        "aws:sourcearn": {"arn:${local.partition}:cloudwatch:${local.region}:${local.account_id}:alarm:${var.name}-*"},
+    },
+    "batchoperations.s3.amazonaws.com": {
+        "aws:sourceaccount": {"${local.account_id}"},
+    },
+}
+
+
+def check_source_conditions(d: Dir) -> list[str]:
+    problems = []
+    for (dtype, name), body in d.data.items():
+        if dtype != "aws_iam_policy_document":
+            continue
+        for stmt in _statements(body):
+            where = f"{d.where[('data', dtype, name)]}: data.aws_iam_policy_document.{name} statement {stmt.get('sid', '?')!r}"
+            services = [i for t, i in _principal_ids(stmt) if t == "Service"]
+            for cond in stmt.get("condition", []) or []:
+                key = str(cond.get("variable", "")).lower()
+                if key not in SOURCE_CONDITION_KEYS:
+                    continue
+                values = cond.get("values", [])
+                values = values if isinstance(values, list) else [values]
+                if not services:
+                    problems.append(f"{where}: {cond.get('variable')} condition without a service principal to check it against")
+                for svc in services:
+                    allowed = ALLOWED_SOURCES.get(svc, {}).get(key)
+                    if allowed is None:
+                        problems.append(f"{where}: {cond.get('variable')} for {svc}, which has no documented owner (add it to ALLOWED_SOURCES with the reason)")
+                        continue
+                    for v in values:
+                        if v not in allowed:
+                            problems.append(f"{where}: {cond.get('variable')} = {v!r} for {svc}; it must be one of {sorted(allowed)} (the configured bucket or trail owner)")
+    for (rtype, name), body in d.resources.items():
+        if rtype != "aws_lambda_permission":
+            continue
+        where = f"{d.where[('resource', rtype, name)]}: aws_lambda_permission.{name}"
+        svc = body.get("principal")
+        allowed = ALLOWED_SOURCES.get(svc if isinstance(svc, str) else "", {})
+        for attr, key in (("source_account", "aws:sourceaccount"), ("source_arn", "aws:sourcearn")):
+            if attr not in body:
+                problems.append(f"{where}: no {attr} (any {svc} resource could invoke)")
+            elif body[attr] not in allowed.get(key, set()):
+                problems.append(f"{where}: {attr} = {body[attr]!r}; it must be one of {sorted(allowed.get(key, set()))}")
+    return problems
+
+
+# --------------------------------------------------------------------------
+# Attach mode never replaces the bucket's notification configuration by
+# default (issue 16, blocker)
+# --------------------------------------------------------------------------
+
+NON_CLOBBERING_SOURCES = {"eventbridge", "sns", "cloudtrail_sns"}
+
+
+def check_attach_safety(d: Dir) -> list[str]:
+    problems = []
+    # The module: the variable, the local that resolves it, and the resource.
+    if "manage_bucket_notification" in d.variables:
+        var = d.variables["manage_bucket_notification"]
+        default = var.get("default", "<required>")
+        if default is True:
+            problems.append("variable manage_bucket_notification defaults to true: attach mode would replace the trail bucket's whole notification configuration by default")
+        elif default is None:
+            local = str(d.locals.get("manage_bucket_notification", ""))
+            m = re.search(r"var\.manage_bucket_notification\s*==\s*null\s*\?\s*(.+?)\s*:\s*var\.manage_bucket_notification", local)
+            if not m:
+                problems.append("local.manage_bucket_notification must resolve a null var.manage_bucket_notification as `var.manage_bucket_notification == null ? <create-mode-only> : var.manage_bucket_notification`")
+            elif "local.create" not in m.group(1) or re.search(r"\btrue\b|local\.attach", m.group(1), re.I):
+                problems.append(f"a null manage_bucket_notification resolves to {m.group(1)!r}: it must be true only in create mode (local.create)")
+        elif default is not False:
+            problems.append(f"variable manage_bucket_notification default {default!r} is neither null nor false")
+        notif = d.resources.get(("aws_s3_bucket_notification", "trail"))
+        if notif is not None and notif.get("count") != "${local.manage_bucket_notification ? 1 : 0}":
+            problems.append(f"aws_s3_bucket_notification.trail count is {notif.get('count')!r}, not local.manage_bucket_notification ? 1 : 0")
+        if d.variables.get("enable_bucket_eventbridge", {}).get("default", False) is not False:
+            problems.append("variable enable_bucket_eventbridge must default to false (it is stored in the bucket's notification configuration)")
+        desc = str(var.get("description", "")).lower()
+        for words in ("replaces all", "destroy"):
+            if words not in desc:
+                problems.append(f"variable manage_bucket_notification's description does not say {words!r} (what managing it means)")
+    # The examples: every attach-mode module call.
+    for name, body in d.modules.items():
+        target = _called_module_dir(d, body)
+        if target is None or not target.is_dir():
+            continue
+        mod = load_dir(target)
+        if "manage_bucket_notification" not in mod.variables:
+            continue
+
+        def resolved(arg):
+            if arg not in body:
+                return mod.variables.get(arg, {}).get("default")
+            value = body[arg]
+            m = re.fullmatch(r"\$\{var\.([\w-]+)\}", value) if isinstance(value, str) else None
+            if m:
+                return d.variables.get(m.group(1), {}).get("default", "<required>")
+            return value
+
+        mode = resolved("mode")
+        if mode != "attach":
+            continue
+        where = f"{d.where[('module', name)]}: module {name!r} (attach mode)"
+        for arg in ("manage_bucket_notification", "enable_bucket_eventbridge"):
+            if resolved(arg) not in (None, False):
+                problems.append(f"{where}: {arg} resolves to {resolved(arg)!r} by default; an attach example must not touch the bucket's notification configuration unless asked")
+        source = resolved("event_source")
+        if source not in NON_CLOBBERING_SOURCES:
+            problems.append(f"{where}: event_source resolves to {source!r}; an attach example uses one of {sorted(NON_CLOBBERING_SOURCES)} by default")
+    return problems
+
+
+# --------------------------------------------------------------------------
+# Examples: terraform.tfvars.example; READMEs: one zip path
+# --------------------------------------------------------------------------
+
+
+def check_tfvars_example(d: Dir) -> list[str]:
+    f = d.path / "terraform.tfvars.example"
+    if not f.is_file():
+        return ["example has no terraform.tfvars.example"]
+    try:
+        values = hcl2.loads(f.read_text(encoding="utf-8"))
+    except Exception as e:  # lark raises several error types
+        return [f"terraform.tfvars.example does not parse: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"]
+    problems = [f"terraform.tfvars.example sets {k!r}, which the example does not declare" for k in values if k not in d.variables]
+    problems += [f"terraform.tfvars.example does not set required variable {k!r}" for k, v in d.variables.items() if "default" not in v and k not in values]
+    return problems
+
+
+ZIP_PATH = re.compile(r"[\w./-]*\.zip\b")
+ALLOWED_ZIP_PATHS = re.compile(r"^(\.\./)*(dist/trailwatch-lambda-arm64\.zip|target/lambda/bootstrap/bootstrap\.zip)$")
+
+
+def check_zip_paths(root: Path) -> list[str]:
+    problems = []
+    files = [root / "README.md"] + sorted(root.rglob("README.md")) + sorted(root.rglob("terraform.tfvars.example")) + sorted(root.rglob("*.tf"))
+    for f in dict.fromkeys(files):
+        if not f.is_file() or ".terraform" in f.parts:
+            continue
+        for m in ZIP_PATH.finditer(f.read_text(encoding="utf-8")):
+            path = m.group(0)
+            if path == ".zip":  # a regex or a suffix, not a path
+                continue
+            if not ALLOWED_ZIP_PATHS.match(path):
+                problems.append(f"{f.relative_to(root.parent)}: zip path {path!r}; use dist/trailwatch-lambda-arm64.zip (the one path every README uses)")
+    return problems
+
+
+def check_module_readme_table(d: Dir) -> list[str]:
+    import terraform_docs  # scripts/terraform_docs.py, next to this file
+
+    readme = d.path / "README.md"
+    if not readme.is_file():
+        return ["module has no README.md"]
+    text = readme.read_text(encoding="utf-8")
+    try:
+        current = terraform_docs.section(text)
+    except ValueError as e:
+        return [str(e)]
+    wanted = terraform_docs.render(d.path)
+    if current.strip() != wanted.strip():
+        return ["the inputs/outputs table in README.md is not current: run `.venv-tf-hcl2/bin/python scripts/terraform_docs.py`"]
+    return []
 
 
 CHECKS = [
@@ -600,6 +882,8 @@ CHECKS = [
     ("module-calls", check_module_calls),
     ("skips", check_skips),
     ("versions", check_versions),
+    ("source-conditions", check_source_conditions),
+    ("attach-safety", check_attach_safety),
 ]
 
 # --------------------------------------------------------------------------
@@ -719,7 +1003,7 @@ GOOD_MODULE = {
           required_providers {
             aws = {
               source  = "hashicorp/aws"
-              version = ">= 5.40, < 7.0"
+              version = ">= 5.100"
             }
           }
         }
@@ -854,11 +1138,231 @@ def selftest_good_module_passes() -> list[str]:
         return [f"{check}: {p}" for check, ps in found.items() for p in ps]
 
 
+#: The blocker of issue 16, planted: attach mode managing the bucket's
+#: notification configuration by default.
+BLOCKER_MODULE = {
+    "main.tf": """
+        terraform {
+          required_version = ">= 1.5"
+          required_providers {
+            aws = {
+              source  = "hashicorp/aws"
+              version = ">= 5.40, < 7.0"
+            }
+          }
+        }
+
+        variable "mode" {
+          description = "create or attach."
+          type        = string
+          default     = "create"
+        }
+
+        variable "event_source" {
+          description = "How log files are announced."
+          type        = string
+          default     = "s3"
+        }
+
+        variable "manage_bucket_notification" {
+          description = "Create the bucket notification."
+          type        = bool
+          default     = true
+        }
+
+        variable "enable_bucket_eventbridge" {
+          description = "EventBridge on the bucket."
+          type        = bool
+          default     = true
+        }
+
+        locals {
+          account_id = "123456789012"
+          trail_bucket_arn = "arn:aws:s3:::b"
+          trail_arn = "arn:aws:cloudtrail:eu-west-1:${local.account_id}:trail/t"
+        }
+
+        resource "aws_s3_bucket_notification" "trail" {
+          count  = var.manage_bucket_notification ? 1 : 0
+          bucket = "b"
+        }
+
+        data "aws_iam_policy_document" "queue" {
+          statement {
+            sid       = "S3FromCaller"
+            actions   = ["sqs:SendMessage"]
+            resources = ["arn:aws:sqs:eu-west-1:123456789012:q"]
+            principals {
+              type        = "Service"
+              identifiers = ["s3.amazonaws.com"]
+            }
+            condition {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = [local.account_id]
+            }
+          }
+          statement {
+            sid       = "TrailArnFromCaller"
+            actions   = ["s3:PutObject"]
+            resources = ["arn:aws:s3:::b/AWSLogs/*"]
+            principals {
+              type        = "Service"
+              identifiers = ["cloudtrail.amazonaws.com"]
+            }
+            condition {
+              test     = "StringEquals"
+              variable = "aws:SourceArn"
+              values   = ["arn:aws:cloudtrail:eu-west-1:${local.account_id}:trail/t"]
+            }
+          }
+          statement {
+            sid       = "UnknownService"
+            actions   = ["sqs:SendMessage"]
+            resources = ["arn:aws:sqs:eu-west-1:123456789012:q"]
+            principals {
+              type        = "Service"
+              identifiers = ["example.amazonaws.com"]
+            }
+            condition {
+              test     = "StringEquals"
+              variable = "aws:SourceAccount"
+              values   = [local.account_id]
+            }
+          }
+        }
+
+        resource "aws_lambda_permission" "s3" {
+          action         = "lambda:InvokeFunction"
+          function_name  = "f"
+          principal      = "s3.amazonaws.com"
+          source_arn     = local.trail_bucket_arn
+          source_account = local.account_id
+        }
+    """,
+}
+
+#: A null default that still resolves to "manage it" in attach mode.
+BLOCKER_LOCAL_MODULE = {
+    "main.tf": """
+        variable "manage_bucket_notification" {
+          description = "Replaces all of the configuration; destroy empties it."
+          type        = bool
+          default     = null
+        }
+
+        locals {
+          create                     = true
+          manage_bucket_notification = var.manage_bucket_notification == null ? true : var.manage_bucket_notification
+        }
+
+        resource "aws_s3_bucket_notification" "trail" {
+          count  = local.manage_bucket_notification ? 1 : 0
+          bucket = "b"
+        }
+    """,
+}
+
+#: An attach example that keeps the clobbering default on through its own
+#: variable, and announces log files through the bucket's notification.
+BLOCKER_EXAMPLE = {
+    "main.tf": """
+        variable "manage" {
+          description = "Let the module own the bucket's notifications."
+          type        = bool
+          default     = true
+        }
+
+        module "m" {
+          source                     = "../mod"
+          mode                       = "attach"
+          manage_bucket_notification = var.manage
+        }
+    """,
+    "terraform.tfvars.example": """
+        manage    = false
+        not_a_var = "x"
+    """,
+}
+
+#: A module and attach example that do it right.
+SAFE_EXAMPLE = {
+    "main.tf": """
+        module "m" {
+          source       = "../mod"
+          mode         = "attach"
+          event_source = "eventbridge"
+        }
+    """,
+}
+
+EXPECTED_IN_BLOCKER_MODULE = [
+    ("attach-safety", "manage_bucket_notification defaults to true"),
+    ("attach-safety", "count is '${var.manage_bucket_notification ? 1 : 0}'"),
+    ("attach-safety", "enable_bucket_eventbridge must default to false"),
+    ("attach-safety", "does not say 'replaces all'"),
+    ("source-conditions", "'S3FromCaller': aws:SourceAccount = '${local.account_id}' for s3.amazonaws.com"),
+    ("source-conditions", "'TrailArnFromCaller': aws:SourceArn"),
+    ("source-conditions", "example.amazonaws.com, which has no documented owner"),
+    ("source-conditions", "aws_lambda_permission.s3: source_account = '${local.account_id}'"),
+    ("versions", "a reusable module sets no upper bound"),
+    ("versions", "needs a lower bound of at least >= 5.100"),
+]
+
+EXPECTED_IN_BLOCKER_EXAMPLE = [
+    ("attach-safety", "manage_bucket_notification resolves to True by default"),
+    ("attach-safety", "enable_bucket_eventbridge resolves to True by default"),
+    ("attach-safety", "event_source resolves to 's3'"),
+]
+
+
+def selftest_attach_blocker_module() -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp) / "mod", BLOCKER_MODULE)
+        found = _run_checks(Path(tmp) / "mod")
+        missing = _expect(found, EXPECTED_IN_BLOCKER_MODULE)
+        _write(Path(tmp) / "mod2", BLOCKER_LOCAL_MODULE)
+        found = _run_checks(Path(tmp) / "mod2")
+        missing += _expect(found, [("attach-safety", "a null manage_bucket_notification resolves to 'True'")])
+        return missing
+
+
+def selftest_attach_blocker_example() -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp) / "mod", BLOCKER_MODULE)
+        _write(Path(tmp) / "example", BLOCKER_EXAMPLE)
+        found = _run_checks(Path(tmp) / "example")
+        found["tfvars"] = check_tfvars_example(load_dir(Path(tmp) / "example"))
+        missing = _expect(found, EXPECTED_IN_BLOCKER_EXAMPLE + [("tfvars", "sets 'not_a_var', which the example does not declare")])
+        # The same example with a safe path and the module default: clean.
+        _write(Path(tmp) / "safe", SAFE_EXAMPLE)
+        safe = _run_checks(Path(tmp) / "safe")["attach-safety"]
+        if not any("manage_bucket_notification resolves to True" in p for p in safe):
+            missing.append(f"attach-safety did not follow the module's default (true) into the example: {safe}")
+        if any("event_source" in p for p in safe):
+            missing.append(f"attach-safety refused event_source = eventbridge: {safe}")
+        return missing
+
+
+def selftest_tfvars_required() -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        _write(Path(tmp) / "example", {
+            "main.tf": 'variable "needed" {\n  description = "Required."\n  type = string\n}\n',
+            "terraform.tfvars.example": 'other = "x"\n',
+        })
+        found = check_tfvars_example(load_dir(Path(tmp) / "example"))
+        want = ["does not set required variable 'needed'", "sets 'other'"]
+        return [f"tfvars check did not report {w}: {found}" for w in want if not any(w in p for p in found)]
+
+
 SELF_TESTS = [
     ("self-test: broken module is reported", selftest_broken_module),
     ("self-test: broken example is reported", selftest_broken_example),
     ("self-test: unparsable file is reported", selftest_unparsable),
     ("self-test: clean module with documented exceptions passes", selftest_good_module_passes),
+    ("self-test: planted blocker (attach mode manages notifications by default) and owner-less source conditions are reported", selftest_attach_blocker_module),
+    ("self-test: planted blocker in an attach example is reported", selftest_attach_blocker_example),
+    ("self-test: terraform.tfvars.example missing a required variable is reported", selftest_tfvars_required),
 ]
 
 # --------------------------------------------------------------------------
@@ -885,9 +1389,12 @@ def main(argv: list[str]) -> int:
             tests.append((f"{label}: {name}", (lambda fn=fn, path=path: fn(load_dir(path)))))
         if path.parent.name == "modules":
             tests.append((f"{label}: module-contract", (lambda path=path: check_module_contract(load_dir(path)))))
+            tests.append((f"{label}: README inputs/outputs table is current", (lambda path=path: check_module_readme_table(load_dir(path)))))
         if path.parent.name == "examples":
             tests.append((f"{label}: README", (lambda path=path: [] if (path / "README.md").is_file() else ["example has no README.md"])))
-    tests.append(("terraform/README.md has the deploy and replay sections", lambda: check_readme(root)))
+            tests.append((f"{label}: terraform.tfvars.example", (lambda path=path: check_tfvars_example(load_dir(path)))))
+    tests.append(("terraform/README.md has the deploy, topology, teardown and replay sections", lambda: check_readme(root)))
+    tests.append(("one zip path across READMEs, examples and variables", lambda: check_zip_paths(root)))
 
     passed = failed = 0
     for name, fn in tests:
@@ -921,12 +1428,29 @@ def check_readme(root: Path) -> list[str]:
         "terraform init",
         "terraform apply",
         "confirm",
+        "put-bucket-ownership-controls",
         "put-bucket-acl",
         "batch operations",
         "inventory",
         "scripts/test-terraform.sh",
+        "## topologies",
+        "single account",
+        "organization trail",
+        "control tower",
+        "## teardown",
+        "terraform state rm",
+        "known limits",
+        "enable-aws-service-access",
     ]
-    return [f"README does not mention {w!r}" for w in wanted if w not in text]
+    problems = [f"README does not mention {w!r}" for w in wanted if w not in text]
+    # Every example is shown, and every example directory exists.
+    for example in sorted(p.name for p in (root / "examples").iterdir() if p.is_dir()):
+        if f"examples/{example}" not in text:
+            problems.append(f"README does not show examples/{example}")
+    for ref in sorted(set(re.findall(r"examples/([a-z0-9-]+)", text))):
+        if not (root / "examples" / ref).is_dir():
+            problems.append(f"README names examples/{ref}, which does not exist")
+    return problems
 
 
 if __name__ == "__main__":
