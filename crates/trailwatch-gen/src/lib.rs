@@ -10,8 +10,11 @@
 //! - `AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/<account>_CloudTrail_<region>_<YYYYMMDDTHHMMZ>_<16 alnum>.json.gz`
 //!   (and `AWSLogs/o-abc123def4/<account>/...` for the organization trail):
 //!   single-member gzip of compact JSON `{"Records":[...]}`;
-//! - `AWSLogs/.../CloudTrail-Digest/...`: one digest per account, region and
-//!   day, listing the day's files with the SHA-256 of their JSON, chained;
+//! - `AWSLogs/.../CloudTrail-Digest/...`: signed hourly digests, one chain
+//!   segment per account, region and delivery day (see [`digest`]), and
+//!   `public-keys.json`, the `aws cloudtrail list-public-keys` output that
+//!   verifies them (digests and keys differ from run to run: the keys are
+//!   made fresh);
 //! - `truth.jsonl`: every exposing record (`log_file`, `event_id`, `kind`),
 //!   known from construction, not from running a detector;
 //! - `candidates.jsonl`: every record the natural filter selects:
@@ -20,6 +23,7 @@
 //!   `requestParameters` has an `x-amz-acl` or `x-amz-grant-*` key;
 //! - `files.txt` (log files, one per line) and `summary.json`.
 
+pub mod digest;
 pub mod json;
 mod records;
 pub mod rng;
@@ -485,12 +489,18 @@ impl Ledger {
 }
 
 /// What a digest needs to know of one log file.
-struct DigestEntry {
-    key: String,
-    sha256: String,
-    oldest: i64,
-    newest: i64,
-    deliver: i64,
+#[derive(Debug, Clone)]
+pub struct DigestEntry {
+    /// The log file's key.
+    pub key: String,
+    /// Hex SHA-256 of its JSON.
+    pub sha256: String,
+    /// Its oldest event time (Unix seconds).
+    pub oldest: i64,
+    /// Its newest event time.
+    pub newest: i64,
+    /// Its delivery time.
+    pub deliver: i64,
 }
 
 /// Creates `out`, refusing one that already holds a corpus (stale files
@@ -521,8 +531,7 @@ fn write_file(path: &Path, data: &[u8]) -> io::Result<()> {
 pub fn generate(out: &Path, options: &Options) -> io::Result<Summary> {
     fresh(out)?;
     let mut ledger = Ledger::create(out)?;
-    let mut digests: BTreeMap<(bool, &'static str, &'static str, i64), Vec<DigestEntry>> =
-        BTreeMap::new();
+    let mut digests: digest::DigestGroups = BTreeMap::new();
     let jobs = options.jobs.max(1);
     let mut next = 0u64;
     'outer: loop {
@@ -572,82 +581,11 @@ pub fn generate(out: &Path, options: &Options) -> io::Result<Summary> {
                 });
         }
     }
-    let digest_files = write_digests(out, options.seed, digests)?;
+    let digest_files = digest::write_corpus(out, options.seed, digests, jobs)?;
     let mut summary = ledger.finish(out)?;
     summary.digest_files = digest_files;
     fs::write(out.join("summary.json"), summary.to_json() + "\n")?;
     Ok(summary)
-}
-
-type DigestGroups = BTreeMap<(bool, &'static str, &'static str, i64), Vec<DigestEntry>>;
-
-fn write_digests(out: &Path, seed: u64, groups: DigestGroups) -> io::Result<u64> {
-    let mut r = Rng::derive(seed, u64::MAX);
-    let mut previous: BTreeMap<(bool, &str, &str), (String, String)> = BTreeMap::new();
-    let mut count = 0;
-    for ((org, acct, region, _), entries) in groups {
-        let newest_delivery = entries.iter().map(|e| e.deliver).max().unwrap_or(0);
-        let end = newest_delivery - newest_delivery.rem_euclid(3600)
-            + 3600
-            + r.range(0, 9) * 60
-            + r.range(0, 59);
-        let start = end - 3600;
-        let (y, mo, d, h, mi, s) = time::parts(end);
-        let stamp = format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z");
-        let org_part = if org {
-            format!("{ORG_ID}/")
-        } else {
-            String::new()
-        };
-        let trail = if org { "org-trail" } else { TRAIL_NAME };
-        let key = format!(
-            "AWSLogs/{org_part}{acct}/CloudTrail-Digest/{region}/{y:04}/{mo:02}/{d:02}/{acct}_CloudTrail-Digest_{region}_{trail}_{region}_{stamp}.json.gz"
-        );
-        let logs = json::arr(entries.iter().map(|e| {
-            json::Obj::new()
-                .s("s3Bucket", TRAIL_BUCKET)
-                .s("s3Object", &e.key)
-                .s("hashValue", &e.sha256)
-                .s("hashAlgorithm", "SHA-256")
-                .s("newestEventTime", &time::iso(e.newest))
-                .s("oldestEventTime", &time::iso(e.oldest))
-                .end()
-        }));
-        let newest = entries.iter().map(|e| e.newest).max().unwrap_or(end);
-        let oldest = entries.iter().map(|e| e.oldest).min().unwrap_or(start);
-        let mut o = json::Obj::new()
-            .s("awsAccountId", acct)
-            .s("digestStartTime", &time::iso(start))
-            .s("digestEndTime", &time::iso(end))
-            .s("digestS3Bucket", TRAIL_BUCKET)
-            .s("digestS3Object", &key)
-            .s("digestPublicKeyFingerprint", &r.hex(32))
-            .s("digestSignatureAlgorithm", "SHA256withRSA")
-            .s("newestEventTime", &time::iso(newest))
-            .s("oldestEventTime", &time::iso(oldest));
-        o = match previous.get(&(org, acct, region)) {
-            Some((pkey, phash)) => o
-                .s("previousDigestS3Bucket", TRAIL_BUCKET)
-                .s("previousDigestS3Object", pkey)
-                .s("previousDigestHashValue", phash)
-                .s("previousDigestHashAlgorithm", "SHA-256")
-                .s("previousDigestSignature", &r.hex(512)),
-            None => o
-                .null("previousDigestS3Bucket")
-                .null("previousDigestS3Object")
-                .null("previousDigestHashValue")
-                .null("previousDigestHashAlgorithm")
-                .null("previousDigestSignature"),
-        };
-        let raw = o.raw("logFiles", &logs).end();
-        write_file(&out.join(&key), &gzip(raw.as_bytes()))?;
-        previous.insert(
-            (org, acct, region),
-            (key, hex(&Sha256::digest(raw.as_bytes()))),
-        );
-        count += 1;
-    }
-    Ok(count)
 }
 
 /// Writes ONE log file of at least `target_json_bytes` of JSON under `out`
