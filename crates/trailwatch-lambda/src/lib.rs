@@ -12,6 +12,7 @@
 
 /// Event recognition, re-exported from `trailwatch-events`.
 pub use trailwatch_events as events;
+pub mod metrics;
 mod settings;
 
 use std::time::Instant;
@@ -35,9 +36,15 @@ pub struct App {
     allowlist: Allowlist,
     limits: Limits,
     allowed_buckets: Option<Vec<String>>,
+    metrics: metrics::Emitter,
 }
 
 impl App {
+    /// Sends the EMF metrics lines to `sink` instead of standard output.
+    pub fn set_metrics_sink(&mut self, sink: metrics::Sink) {
+        self.metrics.set_sink(sink);
+    }
+
     /// Builds the clients and loads the allowlist (inline, or from S3).
     pub async fn new(sdk: &trailwatch_aws::SdkConfig, settings: Settings) -> anyhow::Result<App> {
         let s3 = trailwatch_aws::s3_client(sdk);
@@ -70,6 +77,7 @@ impl App {
             allowlist,
             limits: settings.limits,
             allowed_buckets: settings.allowed_buckets,
+            metrics: metrics::Emitter::stdout(settings.metrics),
         })
     }
 }
@@ -97,6 +105,14 @@ enum Handled {
 /// The function: recognises the event, handles every object it names, and
 /// answers in the form the event source expects.
 pub async fn handle(app: &App, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+    // One EMF metrics line per invocation, whatever it returns (metrics.rs).
+    metrics::measure(&app.metrics, handle_event(app, event)).await
+}
+
+async fn handle_event(
+    app: &App,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
     let trigger = classify(&event.payload).map_err(|e| {
         tracing::error!(error = %e, "event not understood");
         e
@@ -186,6 +202,16 @@ async fn batch(app: &App, job: BatchJob) -> S3BatchJobResponse {
 
 /// Reads one object and alerts on what it holds.
 async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
+    let handled = process_object(app, object).await;
+    metrics::record(match &handled {
+        Ok(Handled::Scanned) => metrics::Outcome::Scanned,
+        Ok(Handled::Skipped(_)) => metrics::Outcome::Skipped,
+        Ok(Handled::Refused | Handled::Unreadable(_)) | Err(_) => metrics::Outcome::Failed,
+    });
+    handled
+}
+
+async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
     let ObjectRef { bucket, key, .. } = object;
     if let Some(allowed) = &app.allowed_buckets {
         if !allowed.iter().any(|b| b == bucket) {
@@ -240,6 +266,7 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
         }
     }
     app.alerter.publish(&alerts).await?;
+    metrics::findings(alerts.iter().map(|f| f.kind.as_str()));
     tracing::info!(
         %bucket,
         %key,
@@ -254,6 +281,9 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
     match scan.error {
         None => Ok(Handled::Scanned),
         Some(error) => {
+            if matches!(error.kind, trailwatch_core::ScanErrorKind::TooLarge { .. }) {
+                metrics::cap_hit();
+            }
             let why = error.kind.to_string();
             alert_unreadable(app, bucket, key, &why).await?;
             Ok(Handled::Unreadable(why))

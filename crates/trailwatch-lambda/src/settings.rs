@@ -3,6 +3,8 @@
 use thiserror::Error;
 use trailwatch_core::Limits;
 
+use crate::metrics::MetricsSettings;
+
 /// Where the allowlist comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AllowlistSource {
@@ -31,6 +33,10 @@ pub struct Settings {
     /// `TRAILWATCH_ALLOWED_BUCKETS` (comma-separated): events naming other
     /// buckets are refused. Unset: any bucket.
     pub allowed_buckets: Option<Vec<String>>,
+    /// `TRAILWATCH_METRICS_NAMESPACE` (default `trailwatch`) and the
+    /// `FunctionName` dimension (`AWS_LAMBDA_FUNCTION_NAME`) of the EMF
+    /// metrics.
+    pub metrics: MetricsSettings,
 }
 
 /// A configuration problem, found at start rather than at the first event.
@@ -100,11 +106,33 @@ impl Settings {
                 .map(str::to_owned)
                 .collect()
         });
+        let mut metrics = MetricsSettings::default();
+        if let Some(namespace) = get("TRAILWATCH_METRICS_NAMESPACE") {
+            // CloudWatch's rules for a custom namespace.
+            if namespace.len() > 255
+                || namespace.starts_with("AWS/")
+                || !namespace
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "._/#:-".contains(c))
+            {
+                return Err(SettingsError::Invalid {
+                    name: "TRAILWATCH_METRICS_NAMESPACE",
+                    problem: format!(
+                        "`{namespace}` is not a custom CloudWatch namespace (at most 255 of A-Z a-z 0-9 . _ / # : -, not starting with AWS/)"
+                    ),
+                });
+            }
+            metrics.namespace = namespace;
+        }
+        if let Some(function_name) = get("AWS_LAMBDA_FUNCTION_NAME") {
+            metrics.function_name = function_name;
+        }
         Ok(Settings {
             topic_arn,
             allowlist,
             limits,
             allowed_buckets,
+            metrics,
         })
     }
 }
@@ -172,5 +200,29 @@ mod tests {
             ("TRAILWATCH_CONFIG", "s3://bucket-only")
         ])
         .is_err());
+    }
+
+    #[test]
+    fn metrics_namespace_and_dimension() {
+        let topic = ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts");
+        let defaults = settings(&[topic]).unwrap().metrics;
+        assert_eq!(defaults.namespace, "trailwatch");
+        assert_eq!(defaults.function_name, "trailwatch");
+        let set = settings(&[
+            topic,
+            ("TRAILWATCH_METRICS_NAMESPACE", "Security/trailwatch"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "trailwatch-prod"),
+        ])
+        .unwrap()
+        .metrics;
+        assert_eq!(set.namespace, "Security/trailwatch");
+        assert_eq!(set.function_name, "trailwatch-prod");
+        for bad in ["AWS/Lambda", "has space", &"x".repeat(256)] {
+            let err = settings(&[topic, ("TRAILWATCH_METRICS_NAMESPACE", bad)]).unwrap_err();
+            assert!(
+                err.to_string().starts_with("TRAILWATCH_METRICS_NAMESPACE:"),
+                "{bad}: {err}"
+            );
+        }
     }
 }
