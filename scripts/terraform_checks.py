@@ -607,6 +607,15 @@ def check_module_contract(d: Dir) -> list[str]:
     topic = _one(d, "aws_sns_topic", "alerts", p)
     if topic and not topic.get("kms_master_key_id"):
         p.append("alert topic is not KMS-encrypted")
+    # The module's size cap is the binary's own default (Limits::default in
+    # crates/trailwatch-core/src/scan.rs): a lower one reports a busy
+    # account's large log file as unreadable instead of scanning it.
+    binary_cap = _binary_default_cap(d.path)
+    module_cap = d.variables.get("max_decompressed_bytes", {}).get("default")
+    if binary_cap is None:
+        p.append("cannot find max_decompressed_bytes in Limits::default (crates/trailwatch-core/src/scan.rs)")
+    elif module_cap != binary_cap:
+        p.append(f"max_decompressed_bytes defaults to {module_cap}, not the binary's {binary_cap}")
     # Least privilege: the function reads only <bucket>/<prefix>AWSLogs/*/CloudTrail/*.
     if d.locals.get("log_files_arn") != "${local.trail_bucket_arn}/${local.logs_key_prefix}*/CloudTrail/*":
         p.append(f"local.log_files_arn is {d.locals.get('log_files_arn')!r}, not <bucket>/<prefix>AWSLogs/*/CloudTrail/*")
@@ -663,6 +672,20 @@ def check_module_contract(d: Dir) -> list[str]:
     if "${aws_kms_key.trail}" not in (bucket.get("depends_on") or []):
         p.append("aws_s3_bucket.trail does not depend on aws_kms_key.trail explicitly (destroy could remove the key first)")
     return p
+
+
+def _binary_default_cap(module_dir: Path) -> int | None:
+    for parent in module_dir.resolve().parents:
+        scan = parent / "crates" / "trailwatch-core" / "src" / "scan.rs"
+        if scan.is_file():
+            text = scan.read_text(encoding="utf-8")
+            block = text[text.find("impl Default for Limits") :]
+            m = re.search(r"max_decompressed_bytes:\s*(\d+)\s*<<\s*(\d+)", block)
+            if m:
+                return int(m.group(1)) << int(m.group(2))
+            m = re.search(r"max_decompressed_bytes:\s*([\d_]+)", block)
+            return int(m.group(1).replace("_", "")) if m else None
+    return None
 
 
 #: The archive unit of create mode: the bucket, what keeps it private and

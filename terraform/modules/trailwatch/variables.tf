@@ -414,7 +414,7 @@ variable "trailwatch_config" {
 }
 
 variable "max_decompressed_bytes" {
-  description = "TRAILWATCH_MAX_DECOMPRESSED_BYTES: the decompressed-size cap per log file, by default the binary's own (1 GiB). A file over it is reported as unreadable (alerted, and counted in the DecompressedCapHits metric), never skipped quietly. Real CloudTrail JSON compresses 10-20:1, so a busy account's 50 MB log file can exceed 256 MiB. Memory does not grow with it: large files are streamed."
+  description = "TRAILWATCH_MAX_DECOMPRESSED_BYTES: the decompressed-size cap per log file, by default the binary's own (1 GiB). A file over it is reported as unreadable (alerted, and counted in the DecompressedCapHits metric), never skipped quietly. Real CloudTrail JSON often compresses 10:1 or better, so a busy account's 50 MB log file can exceed 256 MiB. Memory does not grow with it: large files are streamed."
   type        = number
   default     = 1073741824
 
