@@ -120,7 +120,7 @@ resource "aws_sns_topic_subscription" "email" {
 
 resource "aws_sns_topic_subscription" "extra" {
   # Keyed by position: endpoints may be ARNs not known until apply.
-  for_each = local.enabled ? { for i, s in var.extra_subscriptions : tostring(i) => s } : {}
+  for_each = { for i, s in var.extra_subscriptions : tostring(i) => s if local.enabled }
 
   topic_arn            = local.alert_topic_arn
   protocol             = each.value.protocol
