@@ -861,12 +861,12 @@ def check_tfvars_example(d: Dir) -> list[str]:
 
 
 ZIP_PATH = re.compile(r"[\w./-]*\.zip\b")
-ALLOWED_ZIP_PATHS = re.compile(r"^(\.\./)*(dist/trailwatch-lambda-arm64\.zip|target/lambda/bootstrap/bootstrap\.zip)$")
+ALLOWED_ZIP_PATHS = re.compile(r"^(\.\./)*(dist/trailwatch-lambda-(arm64|x86_64)\.zip|target/lambda/bootstrap/bootstrap\.zip)$")
 
 
 def check_zip_paths(root: Path) -> list[str]:
     problems = []
-    files = [root / "README.md"] + sorted(root.rglob("README.md")) + sorted(root.rglob("terraform.tfvars.example")) + sorted(root.rglob("*.tf"))
+    files = [root.parent / "README.md", root / "README.md"] + sorted(root.rglob("README.md")) + sorted(root.rglob("terraform.tfvars.example")) + sorted(root.rglob("*.tf"))
     for f in dict.fromkeys(files):
         if not f.is_file() or ".terraform" in f.parts:
             continue
@@ -875,7 +875,7 @@ def check_zip_paths(root: Path) -> list[str]:
             if path == ".zip":  # a regex or a suffix, not a path
                 continue
             if not ALLOWED_ZIP_PATHS.match(path):
-                problems.append(f"{f.relative_to(root.parent)}: zip path {path!r}; use dist/trailwatch-lambda-arm64.zip (the one path every README uses)")
+                problems.append(f"{f.relative_to(root.parent)}: zip path {path!r}; use dist/trailwatch-lambda-arm64.zip (or -x86_64.zip), the one path every README uses")
     return problems
 
 
