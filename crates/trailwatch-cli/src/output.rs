@@ -170,8 +170,9 @@ fn write_table(out: &mut impl Write, rows: &[(Finding, Option<String>)]) -> io::
     Ok(())
 }
 
-/// The end-of-run summary, for stderr.
-pub fn summary(totals: &Totals, failed: &[String]) -> String {
+/// The end-of-run summary, for stderr: `failed` lists the files that could
+/// not be read, `skipped` the records skipped in files that were.
+pub fn summary(totals: &Totals, failed: &[String], skipped: &[String]) -> String {
     let secs = totals.elapsed.as_secs_f64().max(1e-9);
     let mb = totals.json_bytes as f64 / 1e6;
     let found: u64 = totals.findings.values().sum();
@@ -213,6 +214,15 @@ pub fn summary(totals: &Totals, failed: &[String]) -> String {
         },
         totals.suppressed
     ));
+    if totals.skipped_records > 0 {
+        s.push_str(&format!(
+            "errors: {} records skipped in {} files that were otherwise read (watched events among them are findings that cannot be shown private):\n",
+            totals.skipped_records, totals.files_with_skipped
+        ));
+        for record in skipped {
+            s.push_str(&format!("  {}\n", printable(record)));
+        }
+    }
     if !failed.is_empty() {
         s.push_str(&format!(
             "errors: {} files could not be read:\n",

@@ -47,6 +47,10 @@ pub struct Totals {
     pub records: u64,
     /// Records parsed by the rules.
     pub candidates: u64,
+    /// Records skipped (over a cap, or not valid JSON), in files still read.
+    pub skipped_records: u64,
+    /// Files with at least one skipped record.
+    pub files_with_skipped: u64,
     /// Bytes as stored.
     pub stored_bytes: u64,
     /// Bytes of JSON.
@@ -121,6 +125,8 @@ pub fn run(
             }
             totals.records += scan.stats.records;
             totals.candidates += scan.stats.candidates;
+            totals.skipped_records += scan.stats.skipped_records;
+            totals.files_with_skipped += u64::from(scan.stats.skipped_records > 0);
             totals.stored_bytes += scan.stats.stored_bytes;
             totals.json_bytes += scan.stats.json_bytes;
             on_file(scan);

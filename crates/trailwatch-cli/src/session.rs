@@ -145,6 +145,7 @@ pub fn run_replay(
     let mut alert_error = None;
     let mut alerted = 0usize;
     let mut failed = Vec::new();
+    let mut skipped = Vec::new();
     let mut found: BTreeMap<_, u64> = Default::default();
     let mut suppressed = 0u64;
     let found_so_far = std::cell::Cell::new(0u64);
@@ -156,6 +157,21 @@ pub fn run_replay(
                 let message = printable(&error.to_string()).into_owned();
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 failed.push(message);
+            }
+            for record in &scan.skipped {
+                let message = printable(&format!("{}: {record}", scan.log_file)).into_owned();
+                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+                skipped.push(message);
+            }
+            let unlisted = scan.stats.skipped_records - scan.skipped.len() as u64;
+            if unlisted > 0 {
+                let message = format!(
+                    "{}: {unlisted} more records skipped (only the first {} are listed)",
+                    printable(&scan.log_file),
+                    trailwatch_core::MAX_SKIPPED_LISTED
+                );
+                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+                skipped.push(message);
             }
             let mut delivered = true;
             let verdicts: Vec<_> = scan
@@ -241,7 +257,7 @@ pub fn run_replay(
     totals.suppressed = suppressed;
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     if !common.quiet {
-        let mut summary = output::summary(&totals, &failed);
+        let mut summary = output::summary(&totals, &failed, &skipped);
         if let Some(topic) = &remote.alert_sns {
             summary.push_str(&format!("alerts published to {topic}: {alerted}\n"));
         }
@@ -268,7 +284,7 @@ pub fn run_replay(
     let any_found = totals.findings.values().sum::<u64>() > 0;
     Ok(if was_interrupted {
         ExitCode::from(EXIT_INTERRUPTED)
-    } else if !failed.is_empty() {
+    } else if !failed.is_empty() || totals.skipped_records > 0 {
         ExitCode::from(EXIT_ERRORS)
     } else if common.fail_on_findings && any_found {
         ExitCode::from(EXIT_FINDINGS)

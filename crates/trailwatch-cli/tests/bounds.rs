@@ -62,10 +62,16 @@ fn nesting_depth() {
     let out = scan(&file, &["--max-depth", "3"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // Each record too deep is skipped and named; the file is still read.
     assert!(
-        stderr.contains(&format!("{file}: record 1 nests deeper than 3 levels")),
+        stderr.contains(&format!("{file}: record 1 (at byte 12, eventID ")),
         "{stderr}"
     );
+    assert!(
+        stderr.contains(") skipped: nests deeper than 3 levels"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 files read, 0 failed"), "{stderr}");
     let out = scan(&file, &["--max-depth", "129"]);
     assert_eq!(
         out.status.code(),
@@ -80,7 +86,12 @@ fn record_size() {
     let out = scan(&file, &["--max-record", "1KiB"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("is larger than 1024 bytes"), "{stderr}");
+    assert!(
+        stderr.contains(") skipped: larger than 1024 bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 files read, 0 failed"), "{stderr}");
+    assert!(stderr.contains("records skipped in 1 files"), "{stderr}");
 }
 
 #[test]

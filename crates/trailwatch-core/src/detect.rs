@@ -3,9 +3,12 @@
 
 use memchr::memmem;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
 use crate::record::{opt_text, Record};
-use crate::rules::{self, RuleLimits, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS};
+use crate::records::SkippedRecord;
+use crate::rules::{
+    self, RuleLimits, S3_EVENT_SOURCE, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS,
+};
 use crate::structure::KeyPattern;
 
 /// The key the prefilter looks for.
@@ -125,6 +128,50 @@ pub(crate) fn detect(
             log_file: log_file.to_owned(),
         })
         .collect())
+}
+
+/// The finding for a record skipped unevaluated, when what was seen of it
+/// names an event the rules watch: from S3 (or from a source not seen), and
+/// not shown to have failed. Padding a record past a cap must not hide it.
+pub(crate) fn unevaluated(skipped: &SkippedRecord, log_file: &str) -> Option<Finding> {
+    let head = &skipped.head;
+    let name = head.event_name.as_deref()?;
+    let kind = rules::kind_of_event(name)?;
+    if head
+        .event_source
+        .as_deref()
+        .is_some_and(|s| s != S3_EVENT_SOURCE)
+        || head.error_code.as_deref().is_some_and(|e| !e.is_empty())
+    {
+        return None;
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let account_level = kind == Kind::AccountBpaDisabled;
+    Some(Finding {
+        event_id: text(&head.event_id),
+        event_time: text(&head.event_time),
+        event_name: name.to_owned(),
+        kind,
+        severity: rules::unevaluated_severity(kind),
+        reason: format!(
+            "record {} was not evaluated: it {}; a {name} can make it public, so it cannot be shown to be private: review it",
+            skipped.index + 1,
+            skipped.reason
+        ),
+        account: head
+            .recipient_account_id
+            .clone()
+            .or_else(|| head.actor_account.clone())
+            .unwrap_or_default(),
+        region: text(&head.aws_region),
+        bucket: head.bucket.clone().filter(|_| !account_level),
+        key: head.key.clone().filter(|_| kind == Kind::ObjectAclPublic),
+        actor_arn: text(&head.actor_arn),
+        actor_type: text(&head.actor_type),
+        source_ip: text(&head.source_ip),
+        user_agent: text(&head.user_agent),
+        log_file: log_file.to_owned(),
+    })
 }
 
 #[cfg(test)]

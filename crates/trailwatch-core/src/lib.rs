@@ -15,6 +15,7 @@ mod allowlist;
 mod detect;
 mod finding;
 mod inflate;
+mod peek;
 mod record;
 mod records;
 mod rules;
@@ -24,7 +25,11 @@ pub mod text;
 
 pub use allowlist::{Allowlist, AllowlistError};
 pub use finding::{Finding, Kind, Severity};
-pub use scan::{FileScan, FileStats, Limits, ScanError, ScanErrorKind, Scanner};
+pub use peek::RecordHead;
+pub use records::{SkipReason, SkippedRecord};
+pub use scan::{
+    FileScan, FileStats, Limits, ScanError, ScanErrorKind, Scanner, MAX_SKIPPED_LISTED,
+};
 
 /// Evaluates one CloudTrail record (JSON bytes) against the rules, without
 /// the prefilter: for tests, fuzzing and tools that already hold a record.
@@ -59,7 +64,7 @@ pub fn rules_explained() -> &'static str {
 #[doc(hidden)]
 pub mod bench {
     use crate::detect::{Prefilter, EVENT_NAME_PATTERN};
-    use crate::records::{RecordReader, SplitLimits};
+    use crate::records::{Item, RecordReader, SplitLimits};
 
     fn limits() -> SplitLimits {
         SplitLimits {
@@ -86,7 +91,7 @@ pub mod bench {
     pub fn records_with_key_positions<R: std::io::Read>(source: R) -> Vec<(Vec<u8>, Vec<usize>)> {
         let mut reader = RecordReader::streaming(source, Vec::new(), limits(), EVENT_NAME_PATTERN);
         let mut records = Vec::new();
-        while let Ok(Some(record)) = reader.next_record() {
+        while let Ok(Some(Item::Record(record))) = reader.next_record() {
             records.push((record.bytes.to_vec(), record.key_at.to_vec()));
         }
         records
@@ -97,7 +102,7 @@ pub mod bench {
         let mut reader = RecordReader::streaming(json, Vec::new(), limits(), EVENT_NAME_PATTERN);
         let mut prefilter = Prefilter::new();
         let mut candidates = 0;
-        while let Ok(Some(record)) = reader.next_record() {
+        while let Ok(Some(Item::Record(record))) = reader.next_record() {
             candidates += prefilter.is_candidate(record.bytes, record.key_at) as u64;
         }
         candidates

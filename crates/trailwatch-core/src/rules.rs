@@ -60,34 +60,63 @@ pub(crate) struct RuleLimits {
     pub max_policy_bytes: usize,
 }
 
+/// The kind of exposure a watched event can raise; `None` for every other
+/// event. One table for the rules below and for records that could not be
+/// evaluated (over a cap, or not valid JSON), which are still alerted.
+pub(crate) fn kind_of_event(event_name: &str) -> Option<Kind> {
+    Some(match event_name {
+        "PutBucketAcl" | "CreateBucket" => Kind::BucketAclPublic,
+        "PutObjectAcl" | "PutObject" | "CopyObject" | "CreateMultipartUpload" => {
+            Kind::ObjectAclPublic
+        }
+        "PutBucketPolicy" => Kind::BucketPolicyPublic,
+        "PutAccessPointPolicy" => Kind::AccessPointPolicyPublic,
+        "PutBucketPublicAccessBlock" | "DeleteBucketPublicAccessBlock" => Kind::BucketBpaDisabled,
+        "PutAccountPublicAccessBlock" | "DeleteAccountPublicAccessBlock" => {
+            Kind::AccountBpaDisabled
+        }
+        _ => return None,
+    })
+}
+
+/// Severity of a watched record that could not be evaluated: account-wide
+/// changes stay critical, the rest ask for review.
+pub(crate) fn unevaluated_severity(kind: Kind) -> Severity {
+    bpa_severity(kind)
+}
+
 /// Applies every rule to one parsed record: at most one exposure per kind.
 pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Exposure> {
     if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) || record.failed() {
         return Vec::new();
     }
     let params = record.params();
-    let exposure = match opt_text(&record.event_name).unwrap_or_default() {
-        "PutBucketAcl" | "CreateBucket" => acl_exposure(params, Kind::BucketAclPublic, record),
-        "PutObjectAcl" | "PutObject" | "CopyObject" | "CreateMultipartUpload" => {
-            acl_exposure(params, Kind::ObjectAclPublic, record)
-        }
-        "PutBucketPolicy" => policy_exposure(
+    let name = opt_text(&record.event_name).unwrap_or_default();
+    let Some(kind) = kind_of_event(name) else {
+        return Vec::new();
+    };
+    let deleted = name.starts_with("Delete");
+    let exposure = match kind {
+        Kind::BucketAclPublic | Kind::ObjectAclPublic => acl_exposure(params, kind, record),
+        Kind::BucketPolicyPublic => policy_exposure(
             bucket_policy_document(params),
-            Kind::BucketPolicyPublic,
+            kind,
             bucket_name(record),
             limits,
         ),
-        "PutAccessPointPolicy" => policy_exposure(
+        Kind::AccessPointPolicyPublic => policy_exposure(
             access_point_policy_document(params),
-            Kind::AccessPointPolicyPublic,
+            kind,
             access_point_name(record),
             limits,
         ),
-        "PutBucketPublicAccessBlock" => bpa_put_exposure(params, Kind::BucketBpaDisabled, record),
-        "DeleteBucketPublicAccessBlock" => Some(bpa_deleted(Kind::BucketBpaDisabled, record)),
-        "PutAccountPublicAccessBlock" => bpa_put_exposure(params, Kind::AccountBpaDisabled, record),
-        "DeleteAccountPublicAccessBlock" => Some(bpa_deleted(Kind::AccountBpaDisabled, record)),
-        _ => None,
+        Kind::BucketBpaDisabled | Kind::AccountBpaDisabled if deleted => {
+            Some(bpa_deleted(kind, record))
+        }
+        Kind::BucketBpaDisabled | Kind::AccountBpaDisabled => {
+            bpa_put_exposure(params, kind, record)
+        }
+        Kind::UnreadableLogFile => None,
     };
     exposure.into_iter().collect()
 }

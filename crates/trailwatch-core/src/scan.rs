@@ -9,26 +9,31 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
-use crate::detect::{detect, Prefilter, EVENT_NAME_PATTERN};
+use crate::detect::{detect, unevaluated, Prefilter, EVENT_NAME_PATTERN};
 use crate::finding::Finding;
 use crate::inflate::{Inflated, Inflater};
-use crate::records::{RecordReader, SplitError, SplitLimits};
+use crate::peek::RecordHead;
+use crate::records::{Item, RecordReader, SkipReason, SkippedRecord, SplitError, SplitLimits};
 use crate::rules::RuleLimits;
 
+/// Skipped records listed one by one per file; past this they are counted.
+pub const MAX_SKIPPED_LISTED: usize = 100;
+
 /// Bounds on what one log file may cost. Everything in a log file is
-/// attacker-influenced, so every dimension has a cap, and hitting one is an
-/// error that names the file, never a silent truncation.
+/// attacker-influenced, so every dimension has a cap. Hitting a per-record
+/// cap skips that record (reported, and alerted when it is a watched event)
+/// and reading goes on; only a per-file cap or damage to the file ends it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Decompressed bytes per file (gzip bombs).
     pub max_decompressed_bytes: u64,
-    /// Bytes in one record.
+    /// Bytes in one record; a larger record is skipped.
     pub max_record_bytes: usize,
-    /// JSON nesting depth inside a record (at most 128).
+    /// JSON nesting depth inside a record (at most 128); a deeper record is skipped.
     pub max_depth: u32,
     /// Bytes of one bucket or access point policy.
     pub max_policy_bytes: usize,
-    /// Findings reported for one file.
+    /// Findings reported for one file; the rest are counted, not kept.
     pub max_findings_per_file: usize,
     /// Files whose decompressed size is at most this are inflated in one call
     /// into a reused buffer (fast); larger ones are streamed (flat memory).
@@ -91,41 +96,20 @@ pub enum ScanErrorKind {
         /// Zero-based record index (messages count from 1).
         index: u64,
     },
-    /// A record is over the size cap.
-    #[error("record {} is larger than {limit} bytes", .index + 1)]
-    RecordTooLarge {
-        /// Zero-based record index (messages count from 1).
-        index: u64,
-        /// The cap in force.
-        limit: usize,
-    },
-    /// A record nests too deeply.
-    #[error("record {} nests deeper than {limit} levels", .index + 1)]
-    TooDeep {
-        /// Zero-based record index (messages count from 1).
-        index: u64,
-        /// The cap in force.
-        limit: u32,
-    },
-    /// Brackets do not match.
+    /// Brackets do not match, so no later record can be found.
     #[error("record {} has mismatched brackets", .index + 1)]
     Mismatched {
         /// Zero-based record index (messages count from 1).
         index: u64,
     },
-    /// A record the rules needed could not be parsed.
-    #[error("record {} is not valid JSON: {source}", .index + 1)]
-    InvalidRecord {
-        /// Zero-based record index (messages count from 1).
-        index: u64,
-        /// The parser's complaint.
-        source: serde_json::Error,
-    },
-    /// More findings than allowed; the rest of the file was not scanned.
-    #[error("more than {limit} findings; the rest of the file was not scanned")]
+    /// More findings than allowed: the file was read to its end, but only
+    /// the first `limit` findings are reported.
+    #[error("more than {limit} findings: {dropped} more were found but not reported (raise the limit to see them)")]
     TooManyFindings {
         /// The cap in force.
         limit: usize,
+        /// Findings past the cap.
+        dropped: u64,
     },
 }
 
@@ -154,10 +138,13 @@ pub struct FileStats {
     pub stored_bytes: u64,
     /// Bytes of JSON after decompression.
     pub json_bytes: u64,
-    /// Records split out.
+    /// Records split out, skipped ones included.
     pub records: u64,
     /// Records the prefilter let through to the parser.
     pub candidates: u64,
+    /// Records skipped (over a cap, or not valid JSON): each is an error
+    /// that names the record, but the file is still read to its end.
+    pub skipped_records: u64,
 }
 
 /// The outcome of scanning one file: whatever was found before any error is
@@ -172,6 +159,9 @@ pub struct FileScan {
     pub stats: FileStats,
     /// The first error, if the file could not be read completely.
     pub error: Option<ScanError>,
+    /// The records skipped, in file order: the first [`MAX_SKIPPED_LISTED`]
+    /// (`stats.skipped_records` counts them all).
+    pub skipped: Vec<SkippedRecord>,
 }
 
 /// Scans log files one after another, reusing its buffers: one per worker.
@@ -326,12 +316,31 @@ impl Scanner {
             stored_bytes,
             ..FileStats::default()
         };
-        let mut findings = Vec::new();
-        let mut seen = HashSet::new();
+        let mut kept = Findings {
+            list: Vec::new(),
+            seen: HashSet::new(),
+            limit: self.limits.max_findings_per_file,
+            dropped: 0,
+        };
+        let mut skipped = Vec::new();
+        let mut skip = |record: SkippedRecord, stats: &mut FileStats, kept: &mut Findings| {
+            stats.skipped_records += 1;
+            if let Some(finding) = unevaluated(&record, log_file) {
+                kept.add(finding);
+            }
+            if skipped.len() < MAX_SKIPPED_LISTED {
+                skipped.push(record);
+            }
+        };
         let mut first_error = None;
         loop {
             let record = match reader.next_record() {
-                Ok(Some(record)) => record,
+                Ok(Some(Item::Record(record))) => record,
+                Ok(Some(Item::Skipped(record))) => {
+                    stats.records += 1;
+                    skip(*record, &mut stats, &mut kept);
+                    continue;
+                }
                 Ok(None) => break,
                 Err(e) => {
                     let io_from_source = source.is_some_and(|(failed, _)| failed.get());
@@ -347,28 +356,25 @@ impl Scanner {
             }
             stats.candidates += 1;
             match detect(record.bytes, log_file, rule_limits) {
-                Ok(found) => {
-                    for finding in found {
-                        if !finding.event_id.is_empty()
-                            && !seen.insert((finding.event_id.clone(), finding.kind))
-                        {
-                            continue;
-                        }
-                        findings.push(finding);
-                    }
-                }
+                Ok(found) => found.into_iter().for_each(|f| kept.add(f)),
                 Err(source) => {
-                    first_error.get_or_insert(ScanErrorKind::InvalidRecord { index, source });
+                    let invalid = SkippedRecord {
+                        index,
+                        offset: record.offset,
+                        reason: SkipReason::InvalidJson(source.to_string()),
+                        head: RecordHead::of(record.bytes),
+                    };
+                    skip(invalid, &mut stats, &mut kept);
                 }
-            }
-            if findings.len() > self.limits.max_findings_per_file {
-                findings.truncate(self.limits.max_findings_per_file);
-                first_error.get_or_insert(ScanErrorKind::TooManyFindings {
-                    limit: self.limits.max_findings_per_file,
-                });
-                break;
             }
         }
+        if kept.dropped > 0 {
+            first_error.get_or_insert(ScanErrorKind::TooManyFindings {
+                limit: kept.limit,
+                dropped: kept.dropped,
+            });
+        }
+        let findings = kept.list;
         stats.json_bytes = reader.bytes_in();
         let scan = FileScan {
             log_file: log_file.to_owned(),
@@ -378,6 +384,7 @@ impl Scanner {
                 log_file: log_file.to_owned(),
                 kind,
             }),
+            skipped,
         };
         (scan, reader.into_buffer())
     }
@@ -394,6 +401,30 @@ impl FileScan {
                 log_file: log_file.to_owned(),
                 kind,
             }),
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// A file's findings so far: deduplicated by event ID and kind, and bounded.
+struct Findings {
+    list: Vec<Finding>,
+    seen: HashSet<(String, crate::finding::Kind)>,
+    limit: usize,
+    dropped: u64,
+}
+
+impl Findings {
+    fn add(&mut self, finding: Finding) {
+        if !finding.event_id.is_empty()
+            && !self.seen.insert((finding.event_id.clone(), finding.kind))
+        {
+            return;
+        }
+        if self.list.len() < self.limit {
+            self.list.push(finding);
+        } else {
+            self.dropped += 1;
         }
     }
 }
@@ -409,10 +440,6 @@ fn split_error_kind(e: SplitError, io_from_source: bool, gzip: bool) -> ScanErro
         }
         SplitError::Truncated { records } => ScanErrorKind::Truncated { records },
         SplitError::RecordNotObject { index } => ScanErrorKind::RecordNotObject { index },
-        SplitError::RecordTooLarge { index, limit } => {
-            ScanErrorKind::RecordTooLarge { index, limit }
-        }
-        SplitError::TooDeep { index, limit } => ScanErrorKind::TooDeep { index, limit },
         SplitError::Mismatched { index } => ScanErrorKind::Mismatched { index },
     }
 }

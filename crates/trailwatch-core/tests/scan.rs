@@ -10,7 +10,7 @@ use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::{json, Value};
-use trailwatch_core::{FileScan, Finding, Kind, Limits, ScanErrorKind, Scanner};
+use trailwatch_core::{FileScan, Finding, Kind, Limits, ScanErrorKind, Scanner, SkipReason};
 
 // ---------------------------------------------------------------- helpers
 
@@ -39,7 +39,10 @@ fn fixture_logs() -> Vec<(String, PathBuf)> {
         })
         .filter(|(rel, _)| {
             let is_log = rel.ends_with(".json.gz") || rel.ends_with(".json");
-            let readable = !rel.starts_with("fixtures/bad/") || rel.contains("-neighbour");
+            // The oversized record's file is read too (the record is skipped).
+            let readable = !rel.starts_with("fixtures/bad/")
+                || rel.contains("-neighbour")
+                || rel.ends_with("/huge-record.json.gz");
             is_log && readable && !is_side_file(rel)
         })
         .collect();
@@ -281,7 +284,8 @@ fn bad_fixtures_give_their_error_kind() {
     let mut names: Vec<String> = std::fs::read_dir(&bad)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.contains("-neighbour"))
+        // The oversized record is skipped, not a file error: its own test.
+        .filter(|n| !n.contains("-neighbour") && n != "huge-record.json.gz")
         .collect();
     names.sort();
     let check = |name: &str, kind: &ScanErrorKind| -> bool {
@@ -295,9 +299,6 @@ fn bad_fixtures_give_their_error_kind() {
             "invalid-json.json.gz" => matches!(kind, ScanErrorKind::Truncated { .. }),
             "not-records.json.gz" | "not-records-array.json.gz" | "records-not-array.json.gz" => {
                 matches!(kind, ScanErrorKind::NotCloudTrail { .. })
-            }
-            "huge-record.json.gz" => {
-                matches!(kind, ScanErrorKind::RecordTooLarge { limit, .. } if *limit == 1 << 20)
             }
             other => panic!("new bad fixture {other}: add its expected error kind here"),
         }
@@ -333,6 +334,37 @@ fn bad_fixtures_give_their_error_kind() {
                 assert!(error.to_string().starts_with(&log_file));
                 assert!(scan.findings.is_empty(), "{name}: {:?}", scan.findings);
             }
+        }
+    }
+}
+
+/// The fixture whose record is over the size cap: the file is read, the
+/// record is reported as skipped, and, being a PutBucketAcl, is still a
+/// finding (it cannot be shown to be private).
+#[test]
+fn huge_record_fixture_is_skipped_and_still_alerted() {
+    let path = workspace_root().join("fixtures/bad/huge-record.json.gz");
+    let bytes = std::fs::read(&path).unwrap();
+    for limits in [Limits::default(), streaming_limits()] {
+        let mut scanner = Scanner::new(limits);
+        for scan in [
+            scanner.scan_path(&path, "huge"),
+            scanner.scan_bytes("huge", &bytes),
+        ] {
+            assert!(scan.error.is_none(), "{:?}", scan.error);
+            assert_eq!(scan.stats.skipped_records, 1);
+            let skipped = &scan.skipped[0];
+            assert_eq!(skipped.reason, SkipReason::TooLarge { limit: 1 << 20 });
+            assert_eq!(skipped.head.event_name.as_deref(), Some("PutBucketAcl"));
+            assert_eq!(scan.findings.len(), 1, "{:?}", scan.findings);
+            let finding = &scan.findings[0];
+            assert_eq!(finding.kind, Kind::BucketAclPublic);
+            assert_eq!(Some(&finding.event_id), skipped.head.event_id.as_ref());
+            assert!(
+                finding.reason.contains("was not evaluated"),
+                "{}",
+                finding.reason
+            );
         }
     }
 }
@@ -431,7 +463,7 @@ fn findings_before_an_error_are_kept() {
     let cut_gz = &full_gz[..full_gz.len() / 2];
 
     type Case<'a> = (&'a str, Box<dyn Fn(&mut Scanner) -> FileScan + 'a>);
-    let mut cases: Vec<Case> = vec![
+    let cases: Vec<Case> = vec![
         (
             "plain JSON truncated",
             Box::new(|s: &mut Scanner| s.scan_bytes("t", cut_json)),
@@ -462,14 +494,8 @@ fn findings_before_an_error_are_kept() {
             }),
         ),
     ];
-    cases.push((
-        "record too large",
-        Box::new(|s: &mut Scanner| {
-            let mut r = records.clone();
-            r[200]["userAgent"] = Value::String("u".repeat(3 << 20));
-            s.scan_bytes("t", &gzip(&document(&r)))
-        }),
-    ));
+    // (An oversized record no longer ends the file: see
+    // an_oversized_record_does_not_hide_the_public_policy_after_it.)
     for limits in [Limits::default(), streaming_limits()] {
         let mut scanner = Scanner::new(limits);
         let whole = scanner.scan_bytes("t", &full_gz);
@@ -516,7 +542,8 @@ fn duplicates_are_merged_within_a_file_only() {
     }
 }
 
-/// B5: at most `max_findings_per_file` findings, and an error saying so.
+/// B5: at most `max_findings_per_file` findings, and an error saying how
+/// many more there were: the file is still read to its end.
 #[test]
 fn findings_per_file_are_capped() {
     let make = |n: usize| {
@@ -549,11 +576,15 @@ fn findings_per_file_are_capped() {
         assert!(
             matches!(
                 error_kind(&scan),
-                ScanErrorKind::TooManyFindings { limit: 10 }
+                ScanErrorKind::TooManyFindings {
+                    limit: 10,
+                    dropped: 40
+                }
             ),
             "{:?}",
             scan.error
         );
+        assert_eq!(scan.stats.records, 100, "read to the end");
         assert!(!scan.error.as_ref().unwrap().is_transient());
         // Exactly at the cap is not an error.
         let scan = scanner.scan_bytes("ten", &make(10));
@@ -562,44 +593,190 @@ fn findings_per_file_are_capped() {
     }
 }
 
-/// B6: 100,000 nested arrays are refused by depth, without recursion.
-#[test]
-fn nesting_bomb_is_too_deep() {
-    const DEPTH: usize = 100_000;
-    // The nesting sits inside requestParameters, which the rules parse.
-    let record =
-        serde_json::to_string(&put_bucket_acl_record("deep-1", "deep", "public-read")).unwrap();
-    let acl = "\"x-amz-acl\":\"public-read\"";
-    assert_eq!(record.matches(acl).count(), 1);
-    let nested = format!(
-        "{acl},\"nested\":{}{}",
-        "[".repeat(DEPTH),
-        "]".repeat(DEPTH)
-    );
-    let bomb = record.replace(acl, &nested);
-    let first =
-        serde_json::to_string(&put_bucket_acl_record("ok-1", "fine", "public-read")).unwrap();
-    let doc = format!("{{\"Records\":[{first},{bomb}]}}");
-    let gz = gzip(doc.as_bytes());
-    for limits in [Limits::default(), streaming_limits()] {
+/// Scans `doc` every way (plain, gzip whole, gzip streamed; whole-file and
+/// streaming limits) and checks that each way gives the same outcome.
+fn scan_every_way(doc: &[u8], limits: Limits) -> FileScan {
+    let gz = gzip(doc);
+    let mut outcomes = Vec::new();
+    for limits in [
+        limits,
+        Limits {
+            whole_file_bytes: 0,
+            ..limits
+        },
+    ] {
         let mut scanner = Scanner::new(limits);
-        for scan in [
-            scanner.scan_bytes("deep", doc.as_bytes()),
-            scanner.scan_bytes("deep", &gz),
-            scanner.scan_reader("deep", gz.as_slice()),
-        ] {
-            match error_kind(&scan) {
-                ScanErrorKind::TooDeep { index, limit } => {
-                    assert_eq!(*index, 1);
-                    assert_eq!(*limit, limits.max_depth);
-                }
-                other => panic!("expected TooDeep, got {other:?}"),
-            }
-            assert_eq!(ids(&scan), ["ok-1"]);
-        }
+        outcomes.push(scanner.scan_bytes("f", doc));
+        outcomes.push(scanner.scan_bytes("f", &gz));
+        outcomes.push(scanner.scan_reader(
+            "f",
+            Trickle {
+                inner: gz.as_slice(),
+                step: 1000,
+            },
+        ));
     }
-    // Evaluating the record directly is refused by the parser, not by a crash.
-    assert!(trailwatch_core::detect_record(bomb.as_bytes(), "deep", &Limits::default()).is_err());
+    let first = outcomes.remove(0);
+    for other in &outcomes {
+        assert_eq!(other.findings, first.findings);
+        assert_eq!(other.skipped, first.skipped);
+        assert_eq!(
+            other.error.as_ref().map(ToString::to_string),
+            first.error.as_ref().map(ToString::to_string)
+        );
+    }
+    first
+}
+
+fn public_acl_after(first: &str) -> Vec<u8> {
+    let after =
+        serde_json::to_string(&put_bucket_acl_record("after-1", "after", "public-read")).unwrap();
+    format!("{{\"Records\":[{first},{after}]}}").into_bytes()
+}
+
+/// B6: a first record nested 80 levels deep (or 100,000) is skipped; the
+/// public ACL after it is found, and the skipped record is named.
+#[test]
+fn a_deep_record_does_not_hide_the_public_acl_after_it() {
+    for levels in [80usize, 100_000] {
+        let deep = format!(
+            r#"{{"eventID":"deep-1","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","requestParameters":{{"x":{}1{}}}}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        );
+        let scan = scan_every_way(&public_acl_after(&deep), Limits::default());
+        assert!(scan.error.is_none(), "{:?}", scan.error);
+        assert_eq!(ids(&scan), ["after-1"]);
+        assert_eq!(scan.stats.skipped_records, 1);
+        let skipped = &scan.skipped[0];
+        assert_eq!((skipped.index, skipped.offset), (0, 12));
+        assert_eq!(skipped.reason, SkipReason::TooDeep { limit: 64 });
+        assert_eq!(skipped.head.event_id.as_deref(), Some("deep-1"));
+        assert_eq!(
+            skipped.to_string(),
+            "record 1 (at byte 12, eventID deep-1, eventSource ec2.amazonaws.com, eventName RunInstances) skipped: nests deeper than 64 levels"
+        );
+    }
+}
+
+/// An oversized record, then a public policy: the policy is found.
+#[test]
+fn an_oversized_record_does_not_hide_the_public_policy_after_it() {
+    let big = format!(
+        r#"{{"eventID":"big-1","eventSource":"ec2.amazonaws.com","eventName":"CreateTags","userAgent":"{}"}}"#,
+        "u".repeat(3 << 20)
+    );
+    let policy = json!({
+        "eventVersion": "1.08", "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+        "eventID": "policy-1", "eventTime": "2024-05-01T10:00:00Z", "awsRegion": "us-east-1",
+        "recipientAccountId": "111122223333",
+        "requestParameters": {"bucketName": "open", "bucketPolicy": {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": "arn:aws:s3:::open/*"}]}}
+    });
+    let doc = format!("{{\"Records\":[{big},{policy}]}}");
+    let scan = scan_every_way(doc.as_bytes(), Limits::default());
+    assert!(scan.error.is_none(), "{:?}", scan.error);
+    assert_eq!(ids(&scan), ["policy-1"]);
+    assert_eq!(scan.findings[0].kind, Kind::BucketPolicyPublic);
+    assert_eq!(
+        scan.skipped[0].reason,
+        SkipReason::TooLarge { limit: 1 << 20 }
+    );
+    // Not a watched event: skipped and named, but no finding of its own.
+    assert_eq!(
+        scan.skipped[0].head.event_name.as_deref(),
+        Some("CreateTags")
+    );
+}
+
+/// An oversized *watched* record is itself a finding that cannot be shown
+/// private, named from its head; an oversized watched record that failed,
+/// or that comes from another service, is not.
+#[test]
+fn an_oversized_watched_record_is_still_a_finding() {
+    let padded = |id: &str, source: &str, error: &str| {
+        format!(
+            r#"{{"eventVersion":"1.08","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/mallory","accountId":"111122223333"}},"eventTime":"2024-05-01T10:00:00Z","eventSource":"{source}","eventName":"PutBucketPolicy","awsRegion":"eu-west-1","sourceIPAddress":"203.0.113.9",{error}"requestParameters":{{"bucketName":"hidden","bucketPolicy":{{"Statement":[{{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Sid":"{}"}}]}}}},"eventID":"{id}","recipientAccountId":"111122223333"}}"#,
+            "p".repeat(2 << 20)
+        )
+    };
+    let doc = format!(
+        "{{\"Records\":[{},{},{}]}}",
+        padded("hidden-1", "s3.amazonaws.com", ""),
+        padded(
+            "failed-1",
+            "s3.amazonaws.com",
+            r#""errorCode":"AccessDenied","#
+        ),
+        padded("lightsail-1", "lightsail.amazonaws.com", "")
+    );
+    let scan = scan_every_way(doc.as_bytes(), Limits::default());
+    assert!(scan.error.is_none(), "{:?}", scan.error);
+    assert_eq!(scan.stats.skipped_records, 3);
+    assert_eq!(ids(&scan), ["hidden-1"]);
+    let finding = &scan.findings[0];
+    assert_eq!(finding.kind, Kind::BucketPolicyPublic);
+    assert_eq!(finding.bucket.as_deref(), Some("hidden"));
+    assert_eq!(finding.account, "111122223333");
+    assert_eq!(finding.region, "eu-west-1");
+    assert_eq!(finding.actor_arn, "arn:aws:iam::111122223333:user/mallory");
+    assert_eq!(finding.event_time, "2024-05-01T10:00:00Z");
+    assert!(
+        finding
+            .reason
+            .starts_with("record 1 was not evaluated: it larger than"),
+        "{}",
+        finding.reason
+    );
+}
+
+/// A string of 100,000 escaped quotes does not end a record early.
+#[test]
+fn escaped_quotes_stay_inside_their_string() {
+    let quotes = format!(
+        r#"{{"eventName":"GetObject","userAgent":"{}"}}"#,
+        "\\\"".repeat(100_000)
+    );
+    for max_record_bytes in [1 << 20, 1 << 16] {
+        let scan = scan_every_way(
+            &public_acl_after(&quotes),
+            Limits {
+                max_record_bytes,
+                ..Limits::default()
+            },
+        );
+        assert!(scan.error.is_none(), "{:?}", scan.error);
+        assert_eq!(ids(&scan), ["after-1"]);
+        assert_eq!(scan.stats.records, 2);
+        assert_eq!(
+            scan.stats.skipped_records,
+            u64::from(max_record_bytes < 200_000)
+        );
+    }
+}
+
+/// A candidate the parser rejects is a skipped record, and the records
+/// around it are still read.
+#[test]
+fn an_invalid_candidate_is_skipped_not_fatal() {
+    let invalid = r#"{"eventSource":"s3.amazonaws.com","eventName":"PutBucketAcl","eventID":"bad-1","requestParameters":{"x-amz-acl" "public-read"}}"#;
+    let scan = scan_every_way(&public_acl_after(invalid), Limits::default());
+    assert!(scan.error.is_none(), "{:?}", scan.error);
+    assert_eq!(ids(&scan), ["bad-1", "after-1"]);
+    assert!(matches!(scan.skipped[0].reason, SkipReason::InvalidJson(_)));
+    assert_eq!(scan.skipped[0].offset, 12);
+}
+
+/// Skipped records are listed up to a bound and counted past it.
+#[test]
+fn skipped_records_are_bounded() {
+    let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(70), "]".repeat(70));
+    let many = vec![deep; 300].join(",");
+    let doc = format!("{{\"Records\":[{many}]}}");
+    let scan = scan_every_way(doc.as_bytes(), Limits::default());
+    assert_eq!(scan.stats.skipped_records, 300);
+    assert_eq!(scan.skipped.len(), trailwatch_core::MAX_SKIPPED_LISTED);
 }
 
 /// The kinds seen in the oracle are ones the rules know, and each kind's

@@ -249,6 +249,15 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
             return Err(Retry::Read(scan.error.expect("checked above")));
         }
     }
+    // A skipped record is reported, never silently passed: watched ones are
+    // already findings (alerted below), every one is logged by name.
+    for record in &scan.skipped {
+        tracing::error!(%bucket, %key, record = %record, "record skipped; the rest of the file was read");
+    }
+    let unlisted = scan.stats.skipped_records - scan.skipped.len() as u64;
+    if unlisted > 0 {
+        tracing::error!(%bucket, %key, unlisted, "more records skipped than are listed");
+    }
     let mut alerts = Vec::new();
     let mut suppressed = 0usize;
     for finding in scan.findings {
@@ -273,6 +282,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
         bytes = scan.stats.stored_bytes,
         json_bytes = scan.stats.json_bytes,
         records = scan.stats.records,
+        skipped_records = scan.stats.skipped_records,
         findings = alerts.len(),
         suppressed,
         duration_ms = started.elapsed().as_millis() as u64,

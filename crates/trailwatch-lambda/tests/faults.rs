@@ -508,3 +508,127 @@ async fn allowed_buckets_refuse_events_for_other_buckets() {
         "nothing read from buckets outside the list"
     );
 }
+
+/// A shared buffer that JSON log lines are written to, so a test can read
+/// what the function logged.
+#[derive(Clone, Default)]
+struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    fn lines(&self) -> Vec<Value> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON log line"))
+            .collect()
+    }
+}
+
+/// A log file whose first record nests 80 levels deep, then one over the
+/// size cap naming a watched event, then a public ACL: the ACL is alerted
+/// with its bucket, the oversized PutBucketPolicy is alerted as a finding
+/// that cannot be shown private, both skipped records are logged by name,
+/// and nothing is reported unreadable or retried.
+#[tokio::test]
+async fn a_skipped_record_does_not_hide_the_exposure_after_it() {
+    let logs = CapturedLogs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let moto = MotoServer::start();
+    let stack = Stack::new(&moto, "skipped").await;
+    let deep = format!(
+        r#"{{"eventVersion":"1.08","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","eventID":"deep-1","requestParameters":{{"x":{}1{}}}}}"#,
+        "[".repeat(80),
+        "]".repeat(80)
+    );
+    let oversized = json!({
+        "eventVersion": "1.08", "eventTime": "2024-02-08T12:01:00Z",
+        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketPolicy",
+        "awsRegion": "us-east-1", "userAgent": "u".repeat(2 << 20),
+        "requestParameters": {"bucketName": "hidden-policy"},
+        "eventID": "oversized-1", "recipientAccountId": "111122223333"
+    });
+    let acl = json!({
+        "eventVersion": "1.08", "eventTime": "2024-02-08T12:02:00Z",
+        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl",
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev", "accountId": "111122223333"},
+        "requestParameters": {"bucketName": "after-deep", "x-amz-acl": ["public-read"], "acl": [""]},
+        "eventID": "acl-after-deep", "recipientAccountId": "111122223333"
+    });
+    let doc = format!(r#"{{"Records":[{deep},{oversized},{acl}]}}"#);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, doc.as_bytes()).unwrap();
+    stack
+        .s3
+        .put_object()
+        .bucket(&stack.bucket)
+        .key(PROD_2024)
+        .body(aws_sdk_s3::primitives::ByteStream::from(
+            gz.finish().unwrap(),
+        ))
+        .send()
+        .await
+        .expect("PutObject");
+    let (_, notifications) = stack.s3_notifications().await;
+    let app = stack.app(&[]).await;
+
+    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
+        .await
+        .expect("an SQS batch response");
+    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+
+    let mut alerts = stack.alerts().await;
+    alerts.sort_by(|a, b| a.finding.event_id.cmp(&b.finding.event_id));
+    let found: Vec<(&str, &str, Option<&str>)> = alerts
+        .iter()
+        .map(|a| {
+            assert_well_formed(a);
+            (
+                a.finding.event_id.as_str(),
+                a.finding.kind.as_str(),
+                a.finding.bucket.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("acl-after-deep", "bucket-acl-public", Some("after-deep")),
+            ("oversized-1", "bucket-policy-public", Some("hidden-policy")),
+        ]
+    );
+    assert!(alerts[1].finding.reason.contains("was not evaluated"));
+
+    let skipped: Vec<String> = logs
+        .lines()
+        .into_iter()
+        .filter(|l| l["fields"]["message"] == "record skipped; the rest of the file was read")
+        .map(|l| l["fields"]["record"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    assert!(
+        skipped[0].starts_with("record 1 (at byte 12, eventID deep-1"),
+        "{}",
+        skipped[0]
+    );
+    assert!(skipped[0].ends_with("skipped: nests deeper than 64 levels"));
+    assert!(skipped[1].contains("eventID oversized-1"), "{}", skipped[1]);
+    assert!(skipped[1].ends_with("skipped: larger than 1048576 bytes"));
+}
