@@ -11,7 +11,9 @@ mod sns;
 
 pub use alert::{render, unreadable_log_finding, Alert, MAX_SUBJECT_CHARS};
 pub use clients::{load_sdk_config, s3_client, sns_client};
-pub use s3::{list_level, list_objects_from, scan_object, FetchError, Level};
+pub use s3::{
+    fetch_object, list_level, list_objects_from, scan_object, FetchError, FetchedObject, Level,
+};
 pub use sns::{AlertError, SnsAlerter};
 
 pub use aws_config::SdkConfig;

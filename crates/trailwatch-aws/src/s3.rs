@@ -124,6 +124,51 @@ pub async fn scan_object(
     Ok(scan)
 }
 
+/// An object fetched whole, with its user metadata (`x-amz-meta-*`, keys
+/// without the prefix): CloudTrail keeps a digest's own signature in
+/// `x-amz-meta-signature`.
+#[derive(Debug, Default)]
+pub struct FetchedObject {
+    /// The object's bytes.
+    pub bytes: Vec<u8>,
+    /// User metadata, e.g. `signature` and `signature-algorithm`.
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+/// Fetches `s3://bucket/key` whole, refusing objects larger than
+/// `max_bytes` before reading their body.
+pub async fn fetch_object(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    key: &str,
+    max_bytes: u64,
+) -> Result<FetchedObject, FetchError> {
+    let object = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .map_err(|e| FetchError::from_sdk(bucket, key, e))?;
+    let other = |message: String| FetchError::Other {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        message,
+    };
+    if object.content_length().unwrap_or(0).max(0) as u64 > max_bytes {
+        return Err(other(format!("larger than {max_bytes} bytes")));
+    }
+    let metadata = object.metadata().cloned().unwrap_or_default();
+    let bytes = object
+        .body
+        .collect()
+        .await
+        .map_err(|e| other(format!("reading the body: {}", DisplayErrorContext(&e))))?
+        .into_bytes()
+        .to_vec();
+    Ok(FetchedObject { bytes, metadata })
+}
+
 /// One level of an S3 "directory": the sub-prefixes and the objects
 /// (key and size) directly under `prefix`, all pages.
 #[derive(Debug, Default)]

@@ -104,14 +104,13 @@ pub fn side_file_kind(path: &Path) -> Option<&'static str> {
     by_layout.or(by_name)
 }
 
-/// Reads `<account>/CloudTrail/<region>/YYYY/MM/DD` from a path; a component
-/// named `CloudTrail` counts only right after a 12-digit account id.
+/// Reads `<account>/CloudTrail/<region>/YYYY/MM/DD` (or `CloudTrail-Digest`)
+/// from a path; such a component counts only right after a 12-digit account id.
 fn layout(path: &Path) -> Layout<'_> {
     let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
-    let Some(at) = (1..parts.len())
-        .rev()
-        .find(|&i| parts[i] == "CloudTrail" && is_account_id(parts[i - 1]))
-    else {
+    let Some(at) = (1..parts.len()).rev().find(|&i| {
+        matches!(parts[i], "CloudTrail" | "CloudTrail-Digest") && is_account_id(parts[i - 1])
+    }) else {
         return Layout::default();
     };
     let number = |i: usize, digits: usize| {

@@ -10,8 +10,10 @@ use clap::Args;
 
 #[derive(Args)]
 pub struct GenArgs {
-    /// Output directory (created if needed): AWSLogs/..., truth.jsonl,
-    /// candidates.jsonl, files.txt, summary.json.
+    /// Output directory (created if needed): AWSLogs/... (log files and
+    /// signed digests), truth.jsonl, candidates.jsonl, files.txt,
+    /// summary.json, public-keys.json (for `trailwatch verify --public-keys`),
+    /// digest-signatures.jsonl (each digest's S3 x-amz-meta-signature).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     /// Uncompressed JSON to generate (e.g. 1GiB, 200MB).

@@ -10,6 +10,7 @@ mod replay;
 mod resume;
 mod s3source;
 mod session;
+mod verify;
 
 use std::io;
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ enum Command {
     Explain,
     /// Generate a realistic CloudTrail archive with its ground truth (for benchmarks).
     Gen(gen::GenArgs),
+    /// Prove an archive complete and untampered from its CloudTrail digest files.
+    Verify(verify::VerifyArgs),
 }
 
 #[derive(Args)]
@@ -192,6 +195,7 @@ fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen(args) => gen::run(args),
+        Command::Verify(args) => verify::run(args),
     };
     result.unwrap_or_else(|e| {
         eprintln!("trailwatch: error: {e:#}");

@@ -262,17 +262,39 @@ pub fn windows(start: i64, last_delivery: i64) -> Vec<(i64, i64)> {
 
 /// The digests of one chain segment starting at `start` (logging started
 /// then, or continuing from `previous`), listing each entry in the window
-/// that holds its delivery time.
+/// that holds its delivery time, until the last entry's window.
 pub fn chain(
     trail: &Trail,
     start: i64,
     entries: &[DigestEntry],
     signers: &[&Signer],
-    mut previous: Option<Link>,
+    previous: Option<Link>,
 ) -> Vec<Written> {
     let last = entries.iter().map(|e| e.deliver).max().unwrap_or(start);
+    signed(trail, windows(start, last), entries, signers, previous)
+}
+
+/// A starting segment that runs on, empty windows included, until the
+/// window holding `until`.
+fn chain_until(
+    trail: &Trail,
+    start: i64,
+    until: i64,
+    entries: &[DigestEntry],
+    signers: &[&Signer],
+) -> Vec<Written> {
+    signed(trail, windows(start, until), entries, signers, None)
+}
+
+fn signed(
+    trail: &Trail,
+    windows: Vec<(i64, i64)>,
+    entries: &[DigestEntry],
+    signers: &[&Signer],
+    mut previous: Option<Link>,
+) -> Vec<Written> {
     let mut out = Vec::new();
-    for (s, e) in windows(start, last) {
+    for (s, e) in windows {
         let logs: Vec<&DigestEntry> = entries
             .iter()
             .filter(|x| s <= x.deliver && x.deliver < e)
@@ -308,8 +330,11 @@ fn corpus_signers() -> Vec<Signer> {
 pub(crate) type DigestGroups = BTreeMap<(bool, &'static str, &'static str, i64), Vec<DigestEntry>>;
 
 /// Writes the digests of a corpus: each group (account, Region, day) is one
-/// chain segment, as when logging runs for part of a day. Also writes
-/// `public-keys.json` (AWS CLI v2 form). Returns how many digests.
+/// chain segment, as when logging runs for a day (25 hourly windows, from
+/// the evening before to past midnight). Also writes
+/// `public-keys.json` (AWS CLI v2 form) and `digest-signatures.jsonl`
+/// (`key`, `signature`: what S3 would hold as each digest's
+/// `x-amz-meta-signature`, for uploading the corpus). Returns how many digests.
 pub(crate) fn write_corpus(
     out: &Path,
     seed: u64,
@@ -329,9 +354,23 @@ pub(crate) fn write_corpus(
                     chunk
                         .iter()
                         .map(|(i, ((org, acct, region, _), entries))| {
+                            // Logging runs the whole day: from the evening
+                            // before (off the clock hour) past midnight.
                             let mut r = Rng::derive(seed, u64::MAX - *i as u64);
-                            let first = entries.iter().map(|e| e.deliver).min().unwrap_or(0);
-                            let start = first - r.range(2, 50) * 60 - r.range(1, 59);
+                            let day = entries
+                                .iter()
+                                .map(|e| e.deliver)
+                                .min()
+                                .unwrap_or(0)
+                                .div_euclid(86_400)
+                                * 86_400;
+                            let start = day - r.range(2, 50) * 60 - r.range(1, 59);
+                            let last = entries
+                                .iter()
+                                .map(|e| e.deliver)
+                                .max()
+                                .unwrap_or(day)
+                                .max(day + 86_400 - 60);
                             let (root, name) = if *org {
                                 (format!("AWSLogs/{ORG_ID}/{acct}"), "org-trail")
                             } else {
@@ -345,7 +384,7 @@ pub(crate) fn write_corpus(
                                 name: name.into(),
                                 home_region: "us-east-1".into(),
                             };
-                            chain(&trail, start, entries, signers, None)
+                            chain_until(&trail, start, last, entries, signers)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -357,10 +396,18 @@ pub(crate) fn write_corpus(
             .collect()
     });
     let mut count = 0;
+    let mut signatures = String::new();
     for d in written.iter().flatten() {
         write_file(&out.join(&d.key), &crate::gzip(&d.json))?;
+        let line = Obj::new()
+            .s("key", &d.key)
+            .s("signature", &d.signature)
+            .end();
+        signatures.push_str(&line);
+        signatures.push('\n');
         count += 1;
     }
+    std::fs::write(out.join("digest-signatures.jsonl"), signatures)?;
     std::fs::write(
         out.join("public-keys.json"),
         public_keys_json(&signers, false) + "\n",

@@ -13,8 +13,9 @@
 //! - `AWSLogs/.../CloudTrail-Digest/...`: signed hourly digests, one chain
 //!   segment per account, region and delivery day (see [`digest`]), and
 //!   `public-keys.json`, the `aws cloudtrail list-public-keys` output that
-//!   verifies them (digests and keys differ from run to run: the keys are
-//!   made fresh);
+//!   verifies them, and `digest-signatures.jsonl`, each digest's S3
+//!   `x-amz-meta-signature` (digests and keys differ from run to run: the
+//!   keys are made fresh);
 //! - `truth.jsonl`: every exposing record (`log_file`, `event_id`, `kind`),
 //!   known from construction, not from running a detector;
 //! - `candidates.jsonl`: every record the natural filter selects:

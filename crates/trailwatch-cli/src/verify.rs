@@ -1,0 +1,358 @@
+//! `trailwatch verify PATH...`: proves a copy of a CloudTrail archive
+//! complete and untampered from its digest files (trailwatch-evidence),
+//! offline for local trees, and with the newest digests' metadata
+//! signatures when reading from `s3://`.
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use trailwatch_evidence::time::{iso, parse_iso};
+use trailwatch_evidence::{
+    ArchiveFile, Content, Fetched, Options, ProblemKind, PublicKeys, Report,
+};
+
+use crate::discover::{Day, Filter};
+use crate::s3source::{parse_uri, S3Access};
+
+/// Exit status when a problem (other than the informational ones) was found.
+const EXIT_PROBLEMS: u8 = 1;
+/// Exit status on read errors.
+const EXIT_ERRORS: u8 = 2;
+/// Largest log file fetched from S3.
+const MAX_S3_OBJECT: u64 = 1 << 30;
+
+/// How problems are printed on standard output.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum VerifyFormat {
+    /// One tab-separated line per problem: problem, path, detail.
+    Text,
+    /// One JSON object per problem.
+    Jsonl,
+}
+
+#[derive(Args)]
+#[command(
+    after_help = "Exit status: 0 when everything verified, or the only problems are \
+                        unverifiable-newest-digest and not-yet-digested; 1 when any other \
+                        problem was found; 2 on a usage or read error."
+)]
+pub struct VerifyArgs {
+    /// Directories of the AWSLogs/ layout (log files and CloudTrail-Digest/), files, or s3://bucket/prefix.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<String>,
+    /// `aws cloudtrail list-public-keys` output (repeatable: one per Region, CLI v1 or v2, or merged).
+    #[arg(long = "public-keys", value_name = "FILE")]
+    public_keys: Vec<PathBuf>,
+    /// Only problems from this date (YYYY-MM-DD, inclusive); files a day around it are read.
+    #[arg(long, value_name = "DATE")]
+    since: Option<Day>,
+    /// Only problems up to this date (YYYY-MM-DD, inclusive).
+    #[arg(long, value_name = "DATE")]
+    until: Option<Day>,
+    /// Only this account (repeatable), judged from the key layout.
+    #[arg(long = "account", value_name = "ID")]
+    accounts: Vec<String>,
+    /// Only this region (repeatable), judged from the key layout.
+    #[arg(long = "region", value_name = "REGION")]
+    regions: Vec<String>,
+    /// Worker threads [default: all cores].
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: VerifyFormat,
+    /// No summary on stderr (read errors are still printed).
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn day_start(day: Day) -> i64 {
+    parse_iso(&format!("{day}T00:00:00Z")).expect("a Day is a date")
+}
+
+fn shifted(day: Day, days: i64) -> Day {
+    iso(day_start(day) + days * 86_400)[..10]
+        .parse()
+        .expect("a date")
+}
+
+/// A file or directory worth reading for verification: log files and
+/// digests, not Insights files.
+fn is_candidate(name: &str) -> bool {
+    name.ends_with(".json.gz") && !name.contains("_CloudTrail-Insight_")
+}
+
+fn walk(
+    dir: &Path,
+    filter: &Filter,
+    visited: &mut HashSet<(u64, u64)>,
+    out: &mut Vec<ArchiveFile>,
+) -> io::Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context_io(dir)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<io::Result<_>>()
+        .with_context_io(dir)?;
+    entries.sort();
+    for path in entries {
+        let meta = std::fs::metadata(&path).with_context_io(&path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if meta.is_dir() {
+            if name == "CloudTrail-Insight" || !filter.may_contain(&path) {
+                continue;
+            }
+            if visited.insert((meta.dev(), meta.ino())) {
+                walk(&path, filter, visited, out)?;
+            }
+        } else if is_candidate(&name) && filter.may_contain(&path) {
+            out.push(ArchiveFile::local(path));
+        }
+    }
+    Ok(())
+}
+
+trait WithPath<T> {
+    fn with_context_io(self, path: &Path) -> io::Result<T>;
+}
+
+impl<T> WithPath<T> for io::Result<T> {
+    fn with_context_io(self, path: &Path) -> io::Result<T> {
+        self.map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+    }
+}
+
+fn discover_s3(
+    access: &S3Access,
+    uri: &str,
+    filter: &Filter,
+    out: &mut Vec<ArchiveFile>,
+) -> Result<()> {
+    let Some((bucket, prefix)) = parse_uri(uri) else {
+        bail!("{uri}: not of the form s3://bucket/prefix");
+    };
+    let mut keys = Vec::new();
+    access
+        .runtime
+        .block_on(trailwatch_aws::list_objects_from(
+            &access.client,
+            bucket,
+            prefix,
+            None,
+            |key, _| {
+                let name = key.rsplit('/').next().unwrap_or_default();
+                if is_candidate(name) && filter.may_contain(Path::new(key)) {
+                    keys.push(key.to_owned());
+                }
+                true
+            },
+        ))
+        .with_context(|| format!("listing {uri}"))?;
+    for key in keys {
+        let (access, bucket_owned, key_owned) = (access.clone(), bucket.to_owned(), key.clone());
+        let fetch = move || -> io::Result<Fetched> {
+            let object = access
+                .runtime
+                .block_on(trailwatch_aws::fetch_object(
+                    &access.client,
+                    &bucket_owned,
+                    &key_owned,
+                    MAX_S3_OBJECT,
+                ))
+                .map_err(io::Error::other)?;
+            let mut metadata = object.metadata;
+            Ok(Fetched {
+                bytes: object.bytes,
+                signature: metadata.remove("signature"),
+            })
+        };
+        out.push(ArchiveFile {
+            path: format!("s3://{bucket}/{key}"),
+            content: Content::Fetch(Box::new(fetch)),
+            signature: None,
+        });
+    }
+    Ok(())
+}
+
+fn connect_s3() -> Result<(tokio::runtime::Runtime, S3Access)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let config = runtime.block_on(trailwatch_aws::load_sdk_config());
+    let access = S3Access {
+        runtime: runtime.handle().clone(),
+        client: trailwatch_aws::s3_client(&config),
+    };
+    Ok((runtime, access))
+}
+
+/// Runs `trailwatch verify`.
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let started = Instant::now();
+    let mut keys = PublicKeys::new();
+    for file in &args.public_keys {
+        let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let n = keys.add_file(&text).with_context(|| {
+            format!(
+                "{}: not `aws cloudtrail list-public-keys` output",
+                file.display()
+            )
+        })?;
+        tracing::debug!(file = %file.display(), keys = n, "public keys");
+    }
+    if let (Some(s), Some(u)) = (args.since, args.until) {
+        if s > u {
+            bail!("--since {s} is after --until {u}");
+        }
+    }
+    // A digest lists files delivered up to an hour before the date in its
+    // key, and a day's last files are listed by the next day's first
+    // digest: read a day more on each side, report only inside the range.
+    let filter = Filter {
+        since: args.since.map(|d| shifted(d, -1)),
+        until: args.until.map(|d| shifted(d, 1)),
+        accounts: args.accounts.clone(),
+        regions: args.regions.clone(),
+    };
+    let scope = (args.since.is_some() || args.until.is_some()).then(|| {
+        (
+            args.since.map_or(i64::MIN, day_start),
+            args.until.map_or(i64::MAX, |u| day_start(u) + 86_399),
+        )
+    });
+    let mut files = Vec::new();
+    let mut read_errors: Vec<(String, String)> = Vec::new();
+    let mut s3: Option<(tokio::runtime::Runtime, S3Access)> = None;
+    for input in &args.paths {
+        if input == "-" {
+            bail!("verify reads archives, not standard input");
+        }
+        if input.starts_with("s3://") {
+            if s3.is_none() {
+                s3 = Some(connect_s3()?);
+            }
+            let (_, access) = s3.as_ref().expect("connected");
+            if let Err(e) = discover_s3(access, input, &filter, &mut files) {
+                read_errors.push((input.clone(), format!("{e:#}")));
+            }
+            continue;
+        }
+        let path = PathBuf::from(input);
+        let found = std::fs::metadata(&path).and_then(|meta| {
+            if meta.is_dir() {
+                let mut visited = HashSet::from([(meta.dev(), meta.ino())]);
+                walk(&path, &filter, &mut visited, &mut files)
+            } else {
+                files.push(ArchiveFile::local(path.clone()));
+                Ok(())
+            }
+        });
+        if let Err(e) = found {
+            read_errors.push((input.clone(), e.to_string()));
+        }
+    }
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    tracing::debug!(files = files.len(), jobs, "verifying");
+    let mut report = trailwatch_evidence::verify(files, &keys, &Options { jobs, scope });
+    report.read_errors.extend(read_errors);
+    print_problems(&report, args.format)?;
+    for (path, why) in &report.read_errors {
+        eprintln!("trailwatch: error: {path}: {why}");
+    }
+    if !args.quiet {
+        eprint!(
+            "{}",
+            summary(&report, &keys, started.elapsed().as_secs_f64())
+        );
+    }
+    drop(s3);
+    Ok(if !report.read_errors.is_empty() {
+        ExitCode::from(EXIT_ERRORS)
+    } else if report.has_problems() {
+        ExitCode::from(EXIT_PROBLEMS)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_problems(report: &Report, format: VerifyFormat) -> Result<()> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for p in &report.problems {
+        match format {
+            VerifyFormat::Jsonl => writeln!(out, "{}", serde_json::to_string(p)?)?,
+            VerifyFormat::Text => writeln!(out, "{}\t{}\t{}", p.kind, p.path, p.detail)?,
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn summary(report: &Report, keys: &PublicKeys, seconds: f64) -> String {
+    let s = &report.stats;
+    let mb = |b: u64| b as f64 / 1e6;
+    let mut text = format!(
+        "verified {} of {} log files ({:.1} MB, {:.1} MB uncompressed) against {} digests, {} signatures valid, in {seconds:.2} s\n",
+        s.logs_verified,
+        s.log_files,
+        mb(s.log_bytes),
+        mb(s.log_bytes_uncompressed),
+        s.digests,
+        s.digests_signed,
+    );
+    let count = |kind: ProblemKind| report.problems.iter().filter(|p| p.kind == kind).count();
+    let listed = |informational: bool| {
+        ProblemKind::ALL
+            .iter()
+            .filter(|k| k.is_informational() == informational)
+            .filter(|&&k| count(k) > 0)
+            .map(|&k| format!("{k} {}", count(k)))
+            .collect::<Vec<_>>()
+    };
+    let problems = listed(false);
+    if problems.is_empty() {
+        text.push_str("no problems found\n");
+    } else {
+        text.push_str(&format!("PROBLEMS: {}\n", problems.join(", ")));
+    }
+    let notes = listed(true);
+    if !notes.is_empty() {
+        text.push_str(&format!("not yet provable: {}\n", notes.join(", ")));
+    }
+    if s.logs_uncovered > 0 {
+        text.push_str(&format!(
+            "{} log files lie outside every digest window (no digests: neither proven nor disproven)\n",
+            s.logs_uncovered
+        ));
+    }
+    if s.logs_in_gaps > 0 {
+        text.push_str(&format!(
+            "{} log files lie in the span of a missing or unreadable digest\n",
+            s.logs_in_gaps
+        ));
+    }
+    if keys.is_empty() && s.digests > 0 {
+        text.push_str("no --public-keys given: no digest signature could be checked\n");
+    }
+    if !report.read_errors.is_empty() {
+        text.push_str(&format!(
+            "{} inputs could not be read\n",
+            report.read_errors.len()
+        ));
+    }
+    text
+}
