@@ -7,6 +7,7 @@
 mod alert;
 mod clients;
 mod s3;
+mod sdk_error;
 mod sns;
 
 pub use alert::{render, unreadable_log_finding, Alert, MAX_SUBJECT_CHARS};

@@ -5,6 +5,8 @@
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use thiserror::Error;
+
+use crate::sdk_error::Cause;
 use tokio_util::io::SyncIoBridge;
 use trailwatch_core::{FileScan, Limits, Scanner};
 
@@ -23,51 +25,62 @@ pub enum FetchError {
         /// The key.
         key: String,
     },
+    /// The bucket does not exist.
+    #[error("s3://{bucket}/{key}: {message}")]
+    NoSuchBucket {
+        /// The bucket.
+        bucket: String,
+        /// The key or prefix.
+        key: String,
+        /// What to check.
+        message: String,
+    },
     /// The caller may not read it (IAM, bucket policy, KMS).
-    #[error("s3://{bucket}/{key}: access denied: {message}")]
+    #[error("s3://{bucket}/{key}: {message}")]
     AccessDenied {
         /// The bucket.
         bucket: String,
         /// The key or prefix.
         key: String,
-        /// S3's explanation.
+        /// Who may not do what, and how to allow it.
         message: String,
     },
-    /// Anything else: network, throttling, server errors.
+    /// Anything else: configuration, network, throttling, server errors.
     #[error("s3://{bucket}/{key}: {message}")]
     Other {
         /// The bucket.
         bucket: String,
         /// The key or prefix.
         key: String,
-        /// The SDK's error with its context.
+        /// The cause and the fix, in one sentence.
         message: String,
     },
 }
 
 impl FetchError {
-    fn from_sdk<E>(bucket: &str, key: &str, err: SdkError<E, HttpResponse>) -> FetchError
+    /// The error for a failed `action` (the IAM action, e.g. `s3:GetObject`)
+    /// on `s3://bucket/key`, in words a person can act on.
+    fn from_sdk<E>(
+        bucket: &str,
+        key: &str,
+        action: &str,
+        err: SdkError<E, HttpResponse>,
+    ) -> FetchError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let status = err.raw_response().map(|r| r.status().as_u16());
-        let code = err.code().map(str::to_owned);
-        let message = DisplayErrorContext(&err).to_string();
+        let cause = crate::sdk_error::cause(&err);
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
-        match (code.as_deref(), status) {
-            (Some("NoSuchKey" | "NotFound" | "NoSuchBucket"), _) | (_, Some(404)) => {
-                FetchError::NotFound { bucket, key }
-            }
-            (
-                Some(
-                    "AccessDenied"
-                    | "Forbidden"
-                    | "AllAccessDisabled"
-                    | "KMS.AccessDeniedException",
-                ),
-                _,
-            )
-            | (_, Some(403)) => FetchError::AccessDenied {
+        let resource = format!("s3://{bucket}/{key}");
+        let message = cause.sentence(action, &resource);
+        match cause {
+            Cause::NotFound => FetchError::NotFound { bucket, key },
+            Cause::NoSuchBucket => FetchError::NoSuchBucket {
+                bucket,
+                key,
+                message,
+            },
+            Cause::AccessDenied(_) => FetchError::AccessDenied {
                 bucket,
                 key,
                 message,
@@ -77,6 +90,16 @@ impl FetchError {
                 key,
                 message,
             },
+        }
+    }
+
+    /// The reason alone, without the `s3://` name the `Display` form starts with.
+    pub fn reason(&self) -> String {
+        match self {
+            FetchError::NotFound { .. } => "no such object".to_owned(),
+            FetchError::NoSuchBucket { message, .. }
+            | FetchError::AccessDenied { message, .. }
+            | FetchError::Other { message, .. } => message.clone(),
         }
     }
 }
@@ -96,7 +119,7 @@ pub async fn scan_object(
         .key(key)
         .send()
         .await
-        .map_err(|e| FetchError::from_sdk(bucket, key, e))?;
+        .map_err(|e| FetchError::from_sdk(bucket, key, "s3:GetObject", e))?;
     let log_file = format!("s3://{bucket}/{key}");
     let size = object.content_length().unwrap_or(i64::MAX);
     if size <= WHOLE_OBJECT_BYTES {
@@ -149,7 +172,7 @@ pub async fn fetch_object(
         .key(key)
         .send()
         .await
-        .map_err(|e| FetchError::from_sdk(bucket, key, e))?;
+        .map_err(|e| FetchError::from_sdk(bucket, key, "s3:GetObject", e))?;
     let other = |message: String| FetchError::Other {
         bucket: bucket.to_owned(),
         key: key.to_owned(),
@@ -194,7 +217,7 @@ pub async fn list_level(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, e))?;
+        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, "s3:ListBucket", e))?;
         level.prefixes.extend(
             page.common_prefixes()
                 .iter()
@@ -227,7 +250,7 @@ pub async fn list_objects_from(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, e))?;
+        let page = page.map_err(|e| FetchError::from_sdk(bucket, prefix, "s3:ListBucket", e))?;
         for object in page.contents() {
             let Some(key) = object.key() else { continue };
             if !visit(key, object.size().unwrap_or(0).max(0) as u64) {

@@ -28,8 +28,9 @@ use crate::session::{run_replay, Remote, EXIT_ERRORS};
     version,
     about = "Find every S3 bucket or object made public in AWS CloudTrail logs",
     after_help = "Exit status: 0 when every file was read; 1 with --fail-on-findings when \
-                  anything was found; 2 when any file could not be read (each is reported \
-                  on stderr, and the rest are still processed) or on a usage error."
+                  anything was found; 2 when any file could not be read or any record was \
+                  skipped (each is reported on stderr, and the rest are still processed) \
+                  or on a usage error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -110,10 +111,10 @@ pub struct CommonArgs {
     /// Largest decompressed size of one file (e.g. 512MiB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1GiB")]
     pub max_decompressed: u64,
-    /// Largest single record (e.g. 1MiB).
+    /// Largest single record (e.g. 1MiB); a larger one is skipped and reported.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1MiB")]
     pub max_record: u64,
-    /// Deepest JSON nesting inside a record (at most 128).
+    /// Deepest JSON nesting inside a record (at most 128); a deeper one is skipped and reported.
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=128))]
     pub max_depth: u32,
     /// Largest bucket or access point policy evaluated; larger ones are reported as unverifiable.
@@ -156,12 +157,19 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
+/// The default log filter: trailwatch's warnings, the AWS SDK's errors only.
+const QUIET_SDK_LOGS: &str =
+    "warn,aws_config=error,aws_runtime=error,aws_smithy_runtime=error,aws_smithy_http_client=error";
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+                // The SDK's own warnings (IMDS probes, missing config files)
+                // are noise next to the one-sentence errors; RUST_LOG=debug
+                // shows them and every SDK error in full.
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(QUIET_SDK_LOGS)),
         )
         .init();
     let cli = Cli::parse();

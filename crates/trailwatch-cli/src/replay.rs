@@ -180,10 +180,7 @@ fn worker(
                     plan.limits,
                 ));
                 fetched.unwrap_or_else(|e| {
-                    FileScan::failed(
-                        &name,
-                        ScanErrorKind::Source(io::Error::other(e.to_string())),
-                    )
+                    FileScan::failed(&name, ScanErrorKind::Source(io::Error::other(e.reason())))
                 })
             }
             Item::Unreadable(_, e) => FileScan::failed(&name, ScanErrorKind::Source(e)),

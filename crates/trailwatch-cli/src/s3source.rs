@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 
 use crossbeam_channel::Sender;
 use tokio::runtime::Handle;
-use trailwatch_aws::{list_level, list_objects_from, S3Client};
+use trailwatch_aws::{list_level, list_objects_from, FetchError, S3Client};
 
 use crate::discover::{side_file_kind, wanted, Filter, Item, Skipped};
 
@@ -72,12 +72,9 @@ impl Walker<'_> {
             })
     }
 
-    fn unreadable(&self, prefix: &str, error: impl std::fmt::Display) -> bool {
+    fn unreadable(&self, prefix: &str, error: FetchError) -> bool {
         let uri = format!("s3://{}/{prefix}", self.bucket);
-        self.send(Item::Unreadable(
-            uri,
-            std::io::Error::other(error.to_string()),
-        ))
+        self.send(Item::Unreadable(uri, std::io::Error::other(error.reason())))
     }
 
     async fn walk(&self, prefix: String) -> bool {

@@ -183,7 +183,9 @@ async fn an_object_deleted_after_listing_is_reported() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains(&format!("s3://{BUCKET}/{victim}: no such object")),
+        stderr.contains(&format!(
+            "s3://{BUCKET}/{victim}: cannot read: no such object"
+        )),
         "{stderr}"
     );
     let victim_uri = format!("s3://{BUCKET}/{victim}");
