@@ -36,15 +36,17 @@ pub struct Printer<W: Write> {
     format: Format,
     out: W,
     held: Vec<(Finding, Option<String>)>,
+    layout: TableLayout,
 }
 
 impl<W: Write> Printer<W> {
-    /// A printer writing to `out`.
-    pub fn new(format: Format, out: W) -> Self {
+    /// A printer writing to `out`; `layout` shapes the table format.
+    pub fn new(format: Format, out: W, layout: TableLayout) -> Self {
         Printer {
             format,
             out,
             held: Vec::new(),
+            layout,
         }
     }
 
@@ -97,75 +99,198 @@ impl<W: Write> Printer<W> {
                 serde_json::to_writer_pretty(&mut self.out, &lines)?;
                 self.out.write_all(b"\n")?;
             }
-            Format::Table => write_table(&mut self.out, &self.held)?,
+            Format::Table => write_table(&mut self.out, &self.held, &self.layout)?,
         }
         self.out.flush()
     }
 }
 
-fn write_table(out: &mut impl Write, rows: &[(Finding, Option<String>)]) -> io::Result<()> {
+/// How the table is laid out: the width to fit (none: values in full, as on a
+/// pipe without `COLUMNS`), and the input paths that log file names are
+/// shown relative to.
+#[derive(Debug, Clone, Default)]
+pub struct TableLayout {
+    /// Columns available; `None` prints values in full.
+    pub width: Option<usize>,
+    /// The inputs given on the command line.
+    pub inputs: Vec<String>,
+}
+
+impl TableLayout {
+    /// The width of the terminal on stdout, else `COLUMNS`, else none.
+    pub fn detect(inputs: &[String]) -> Self {
+        let from_env = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.trim().parse().ok());
+        let terminal = console::Term::stdout()
+            .size_checked()
+            .map(|(_, columns)| usize::from(columns));
+        TableLayout {
+            width: from_env.or(terminal).map(|w: usize| w.max(MIN_WIDTH)),
+            inputs: inputs.to_vec(),
+        }
+    }
+
+    /// `log_file` relative to the input it was found under.
+    fn relative<'a>(&self, log_file: &'a str) -> &'a str {
+        self.inputs
+            .iter()
+            .filter(|input| input.as_str() != "-")
+            .filter_map(|input| {
+                let rest = log_file.strip_prefix(input.trim_end_matches('/'))?;
+                rest.strip_prefix('/').filter(|r| !r.is_empty())
+            })
+            .min_by_key(|r| r.len())
+            .unwrap_or(log_file)
+    }
+}
+
+/// Narrowest layout: below this, lines are cut rather than wrapped.
+const MIN_WIDTH: usize = 60;
+/// Indent of the lines under each finding.
+const INDENT: &str = "    ";
+
+/// `text` in at most `max` characters, shortened in the middle (`…`), so
+/// both ends of an ARN, key or path stay visible.
+fn shorten_middle(text: &str, max: usize) -> String {
+    let count = text.chars().count();
+    if count <= max || max == 0 {
+        return text.to_owned();
+    }
+    let keep = max - 1;
+    let head = keep.div_ceil(2);
+    let tail = keep - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
+    out
+}
+
+/// `text` wrapped at spaces into lines of at most `width` characters; a
+/// word longer than a line is shortened in the middle.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let word = shorten_middle(word, width);
+        let needed = line.chars().count() + usize::from(!line.is_empty()) + word.chars().count();
+        if !line.is_empty() && needed > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn write_table(
+    out: &mut impl Write,
+    rows: &[(Finding, Option<String>)],
+    layout: &TableLayout,
+) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let cells: Vec<[String; 6]> = rows
+    let safe = |text: &str| printable(text).into_owned();
+    // One line per finding: time, severity, kind, resource; the resource
+    // takes what the others leave, shortened in the middle.
+    let heads: Vec<[String; 3]> = rows
         .iter()
         .map(|(f, _)| {
-            let resource = match (&f.bucket, &f.key) {
-                (Some(b), Some(k)) => format!("s3://{b}/{}", truncate_chars(k, 60)),
-                (Some(b), None) => format!("s3://{b}"),
-                (None, _) => format!("account {}", f.account),
-            };
             [
                 f.event_time.clone(),
                 f.severity.to_string(),
                 f.kind.to_string(),
-                format!("{} {}", f.account, f.region),
-                resource,
-                truncate_chars(&f.actor_arn, 80).into_owned(),
             ]
-            .map(|c| printable(&c).into_owned())
+            .map(|c| safe(&c))
         })
         .collect();
-    let headers = [
-        "TIME",
-        "SEVERITY",
-        "KIND",
-        "ACCOUNT REGION",
-        "RESOURCE",
-        "ACTOR",
-    ];
-    let mut widths = headers.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+    let headers = ["TIME", "SEVERITY", "KIND", "RESOURCE"];
+    let mut widths = [0usize; 3];
+    for row in heads
+        .iter()
+        .map(|r| r.each_ref().map(String::as_str))
+        .chain([[headers[0], headers[1], headers[2]]])
+    {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
         }
     }
-    let write_row = |out: &mut dyn Write, row: &[&str]| -> io::Result<()> {
-        let mut line = String::new();
-        for (i, (cell, width)) in row.iter().zip(widths).enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  "));
-            }
-        }
-        writeln!(out, "{}", line.trim_end())
+    let fixed: usize = widths.iter().map(|w| w + 2).sum();
+    let resource_width = layout.width.map(|w| w.saturating_sub(fixed).max(12));
+    let detail_width = layout.width.map(|w| w.saturating_sub(INDENT.len()));
+    let fit = |text: &str, width: Option<usize>| match width {
+        Some(width) => shorten_middle(text, width),
+        None => text.to_owned(),
     };
-    write_row(out, &headers)?;
-    for ((finding, suppressed), row) in rows.iter().zip(&cells) {
-        write_row(out, &row.each_ref().map(String::as_str))?;
-        let mut detail = format!(
-            "    {} (event {}, from {}, user agent {})",
-            finding.reason,
-            finding.event_id,
-            finding.source_ip,
-            truncate_chars(&finding.user_agent, 80)
-        );
-        if let Some(reason) = suppressed {
-            detail.push_str(&format!(" [suppressed: {reason}]"));
+    let head_line = |cells: [&str; 3], resource: &str| {
+        let mut line = String::new();
+        for (cell, width) in cells.iter().zip(widths) {
+            line.push_str(&format!("{cell:<width$}  "));
         }
-        writeln!(out, "{}", printable(&detail))?;
-        writeln!(out, "    {}", printable(&finding.log_file))?;
+        line.push_str(&fit(resource, resource_width));
+        line.trim_end().to_owned()
+    };
+    writeln!(
+        out,
+        "{}",
+        head_line([headers[0], headers[1], headers[2]], headers[3])
+    )?;
+    for ((finding, suppressed), head) in rows.iter().zip(&heads) {
+        // A resource too long for its column gets a line of its own.
+        let resource = safe(&finding.resource());
+        let own_line = resource_width.is_some_and(|w| resource.chars().count() > w);
+        let cells = head.each_ref().map(String::as_str);
+        writeln!(
+            out,
+            "{}",
+            head_line(cells, if own_line { "" } else { &resource })
+        )?;
+        let mut details = Vec::new();
+        if own_line {
+            details.push(fit(&resource, detail_width));
+        }
+        let mut reason = finding.reason.clone();
+        if let Some(why) = suppressed {
+            reason.push_str(&format!(" [suppressed: {why}]"));
+        }
+        match detail_width {
+            Some(width) => details.extend(wrap(&safe(&reason), width)),
+            None => details.push(safe(&reason)),
+        }
+        let actor = if finding.actor_type.is_empty() {
+            finding.actor_arn.clone()
+        } else {
+            format!("{} ({})", finding.actor_arn, finding.actor_type)
+        };
+        details.push(fit(&safe(&format!("by {actor}")), detail_width));
+        details.push(fit(
+            &safe(&format!(
+                "from {} in {} {}",
+                finding.source_ip, finding.account, finding.region
+            )),
+            detail_width,
+        ));
+        details.push(fit(
+            &safe(&format!("event {}", finding.event_id)),
+            detail_width,
+        ));
+        details.push(fit(
+            &safe(&format!(
+                "user agent {}",
+                truncate_chars(&finding.user_agent, 200)
+            )),
+            detail_width,
+        ));
+        details.push(fit(&safe(layout.relative(&finding.log_file)), detail_width));
+        for line in details {
+            writeln!(out, "{INDENT}{line}")?;
+        }
     }
     Ok(())
 }

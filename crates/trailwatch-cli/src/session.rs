@@ -124,7 +124,8 @@ pub fn run_replay(
     });
     let streaming = format == Format::Jsonl;
     let progress = progress_bar(common.no_progress || common.quiet);
-    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()));
+    let layout = output::TableLayout::detect(&inputs);
+    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout);
     let aws = Aws::connect(&inputs, &remote)?;
     let s3 = aws.as_ref().and_then(|a| a.s3.clone());
     let jobs = if s3.is_some() {
