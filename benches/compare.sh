@@ -2,8 +2,10 @@
 # Side-by-side comparison on one generated CloudTrail archive: trailwatch
 # replay (one core, all cores) against decompression alone (libdeflate-gunzip,
 # gzip) and the natural filters people write (jq, Python, Node.js), checking
-# that each finds exactly the records of the ground truth; plus the Lambda's
-# init time and its memory on a ~50 MB gzip log file.
+# that each finds exactly the records of the ground truth; trailwatch verify
+# (every log file inflated and hashed, every digest signature checked)
+# against sha256sum over the same files; plus the Lambda's init time and its
+# memory on a ~50 MB gzip log file.
 #
 #   benches/compare.sh                      # ~1 GiB corpus, seed 1
 #   SIZE=200MB RUNS=3 benches/compare.sh    # quicker
@@ -89,6 +91,9 @@ TOOLS=(
   "zcat | jq#$JQ#candidates#$SLOW_RUNS"
   "python3 natural.py#python3 $HERE/natural.py @files.txt#candidates#$SLOW_RUNS"
   "node natural.js#node $HERE/natural.js @files.txt#candidates#$NODE_RUNS"
+  "trailwatch verify -j 1#$TW verify -j 1 -q --public-keys public-keys.json AWSLogs#verify#$RUNS"
+  "trailwatch verify -j $NPROC#$TW verify -j $NPROC -q --public-keys public-keys.json AWSLogs#verify#$RUNS"
+  "sha256sum#find AWSLogs -type f -name \\*.json.gz | sort | xargs sha256sum#hashes#$RUNS"
 )
 
 : > "$OUT/checks.txt"
@@ -121,6 +126,24 @@ import json, sys
 got = sorted(l.strip() for l in open(sys.argv[1]) if l.strip())
 want = sorted(json.loads(l)["event_id"] for l in open(sys.argv[2]))
 print("ok" if got == want else "MISMATCH", len(got), "of", len(want), "candidate records")
+PY
+        ;;
+      verify)
+        python3 - "$OUT/out/$i.txt" <<'PY' >> "$OUT/checks.txt"
+import sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+other = [l for l in lines if not l.startswith("unverifiable-newest-digest\t")]
+print("ok" if not other else "MISMATCH", len(lines) - len(other), "newest digests unverifiable offline,",
+      len(other), "other problems")
+PY
+        ;;
+      hashes)
+        python3 - "$OUT/out/$i.txt" summary.json <<'PY' >> "$OUT/checks.txt"
+import json, sys
+got = sum(1 for l in open(sys.argv[1]) if l.strip())
+s = json.load(open(sys.argv[2]))
+want = s["log_files"] + s["digest_files"]
+print("ok" if got == want else "MISMATCH", got, "of", want, "files hashed")
 PY
         ;;
       bytes)

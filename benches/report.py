@@ -65,6 +65,11 @@ targets.append(("≥ 20× jq (all cores; `-j 1`: %.1f×)" % (jq["median"] / tw1[
 r4 = node["median"] / twn["median"]
 targets.append(("≥ 10× Node.js (all cores; `-j 1`: %.1f×)" % (node["median"] / tw1["median"]), f"{r4:.1f}×", r4 >= 10))
 targets.append(("peak RSS < 100 MB with all cores", f"{twn['rss_mb']:.0f} MB", twn["rss_mb"] < 100))
+if n >= 10:
+    v1, vn, sha = rows[7], rows[8], rows[9]
+    r5 = sha["median"] / vn["median"]
+    targets.append(("`verify` (all cores) at least as fast as `sha256sum` (one core) over the same files "
+                    "(`verify -j 1`: %.2f×)" % (sha["median"] / v1["median"]), f"{r5:.2f}×", r5 >= 1.0))
 lr = os.path.join(run, "lambda_rss.json")
 li = os.path.join(run, "lambda_init.json")
 if os.path.exists(lr):

@@ -414,7 +414,9 @@ pub fn verify(files: Vec<ArchiveFile>, keys: &PublicKeys, options: &Options) -> 
     let mut unreadable: HashMap<String, Option<i64>> = HashMap::new();
     let mut blind: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
     let mut seen = HashSet::new();
-    for fact in gather(files, options.jobs) {
+    let facts = gather(files, options.jobs);
+    tracing::debug!(files = facts.len(), "read every file");
+    for fact in facts {
         match fact {
             Fact::Ignored => judge.stats.ignored += 1,
             Fact::ReadError(path, why) => report.read_errors.push((path, why)),
@@ -604,6 +606,7 @@ pub fn verify(files: Vec<ArchiveFile>, keys: &PublicKeys, options: &Options) -> 
         end_of_segment(&mut judge, node);
     }
 
+    tracing::debug!(digests = nodes.len(), chains = chains.len(), "judged the chains");
     // --- the log files ----------------------------------------------------------
     let mut listed: HashSet<&str> = HashSet::new();
     for node in &nodes {
