@@ -606,7 +606,11 @@ pub fn verify(files: Vec<ArchiveFile>, keys: &PublicKeys, options: &Options) -> 
         end_of_segment(&mut judge, node);
     }
 
-    tracing::debug!(digests = nodes.len(), chains = chains.len(), "judged the chains");
+    tracing::debug!(
+        digests = nodes.len(),
+        chains = chains.len(),
+        "judged the chains"
+    );
     // --- the log files ----------------------------------------------------------
     let mut listed: HashSet<&str> = HashSet::new();
     for node in &nodes {
