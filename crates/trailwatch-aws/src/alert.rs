@@ -9,7 +9,7 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::json;
 use trailwatch_core::text::{printable, truncate_chars};
-use trailwatch_core::{Finding, Kind, Severity};
+use trailwatch_core::{Exposure, Finding, Kind, Severity};
 
 /// SNS's limit on a subject.
 pub const MAX_SUBJECT_CHARS: usize = 100;
@@ -116,6 +116,8 @@ pub fn unreadable_log_finding(bucket: &str, key: &str, reason: &str) -> Finding 
         source_ip: String::new(),
         user_agent: String::new(),
         log_file: format!("s3://{bucket}/{key}"),
+        exposure: Exposure::Unknown,
+        unknown_facts: Vec::new(),
     }
 }
 
@@ -240,6 +242,8 @@ mod tests {
             user_agent: format!("curl\u{1b}]0;pwned\u{7}\r\n{}", "A".repeat(100_000)),
             log_file: "s3://trail/AWSLogs/111122223333/CloudTrail/eu-west-1/2024/03/07/x.json.gz"
                 .into(),
+            exposure: Exposure::Effective,
+            unknown_facts: Vec::new(),
         }
     }
 

@@ -51,7 +51,7 @@ fn run(args: &[&str]) -> Run {
     run_with_stdin(args, None)
 }
 
-const FINDING_FIELDS: [&str; 15] = [
+const FINDING_FIELDS: [&str; 17] = [
     "event_id",
     "event_time",
     "event_name",
@@ -67,6 +67,8 @@ const FINDING_FIELDS: [&str; 15] = [
     "source_ip",
     "user_agent",
     "log_file",
+    "exposure",
+    "unknown_facts",
 ];
 
 use trailwatch_testkit::{files_under, oracle, workspace_root, ORACLE_FIELDS};
@@ -103,6 +105,9 @@ fn findings(stdout: &str, allow_suppressed: bool) -> Vec<Value> {
             for f in FINDING_FIELDS {
                 let ok = match f {
                     "bucket" | "key" => v[f].is_string() || v[f].is_null(),
+                    "unknown_facts" => v[f]
+                        .as_array()
+                        .is_some_and(|facts| facts.iter().all(Value::is_string)),
                     _ => v[f].is_string(),
                 };
                 assert!(ok, "{f} has the wrong type in {line}");

@@ -3,7 +3,7 @@
 
 use memchr::memmem;
 
-use crate::finding::{Finding, Kind};
+use crate::finding::{Exposure, Finding, Kind};
 use crate::record::{opt_text, Record};
 use crate::records::SkippedRecord;
 use crate::rules::{
@@ -126,6 +126,12 @@ pub(crate) fn detect(
             source_ip: text(&parsed.source_ip_address),
             user_agent: text(&parsed.user_agent),
             log_file: log_file.to_owned(),
+            exposure: if e.unevaluable {
+                Exposure::Unknown
+            } else {
+                Exposure::Possible
+            },
+            unknown_facts: Vec::new(),
         })
         .collect())
 }
@@ -171,6 +177,8 @@ pub(crate) fn unevaluated(skipped: &SkippedRecord, log_file: &str) -> Option<Fin
         source_ip: text(&head.source_ip),
         user_agent: text(&head.user_agent),
         log_file: log_file.to_owned(),
+        exposure: Exposure::Unknown,
+        unknown_facts: Vec::new(),
     })
 }
 

@@ -97,6 +97,51 @@ impl fmt::Display for Severity {
     }
 }
 
+/// Whether the resource left after the event is really exposed, and how sure
+/// that is: decided in `exposure.rs` from the state of everything the archive
+/// shows, never from the one call alone.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Exposure {
+    /// Public after this event, and every deciding fact is known.
+    Effective,
+    /// Public unless a setting never seen in the archive blocks it
+    /// (`unknown_facts` names them).
+    #[default]
+    Possible,
+    /// A public grant exists, but a known setting neutralises it.
+    Latent,
+    /// A protection was removed and no public grant is known yet.
+    Weakened,
+    /// The call tried to make it public and failed.
+    Blocked,
+    /// The call could not be evaluated (policy not logged, not JSON, over a
+    /// limit, record skipped).
+    Unknown,
+}
+
+impl Exposure {
+    /// The lowercase name used in output and alerts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exposure::Effective => "effective",
+            Exposure::Possible => "possible",
+            Exposure::Latent => "latent",
+            Exposure::Weakened => "weakened",
+            Exposure::Blocked => "blocked",
+            Exposure::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Exposure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One exposure, with everything a responder needs to act on it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
@@ -130,6 +175,13 @@ pub struct Finding {
     pub user_agent: String,
     /// The log file the record came from.
     pub log_file: String,
+    /// Whether the resource is really exposed after this event.
+    #[serde(default)]
+    pub exposure: Exposure,
+    /// The facts never seen in the archive that the verdict rests on (e.g.
+    /// `account 111122223333 RestrictPublicBuckets`); empty when none.
+    #[serde(default)]
+    pub unknown_facts: Vec<String>,
 }
 
 impl Finding {

@@ -24,7 +24,7 @@ mod structure;
 pub mod text;
 
 pub use allowlist::{Allowlist, AllowlistError};
-pub use finding::{Finding, Kind, Severity};
+pub use finding::{Exposure, Finding, Kind, Severity};
 pub use peek::RecordHead;
 pub use records::{SkipReason, SkippedRecord};
 pub use scan::{

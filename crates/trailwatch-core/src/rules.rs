@@ -42,14 +42,17 @@ pub(crate) const UPLOAD_EVENTS: &[&str] = &["PutObject", "CopyObject", "CreateMu
 /// Byte markers of an ACL in an upload record, searched case-insensitively.
 pub(crate) const UPLOAD_ACL_MARKERS: &[&str] = &["x-amz-acl", "x-amz-grant-", "accesscontrol"];
 
-/// A rule's verdict on one record: what it exposes, how badly, and why.
+/// A rule's verdict on one record: what it grants, how badly, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Exposure {
+pub(crate) struct Hit {
     pub kind: Kind,
     pub severity: Severity,
     pub reason: String,
     pub bucket: Option<String>,
     pub key: Option<String>,
+    /// The call could not be evaluated (a policy not logged, not JSON, or
+    /// over the size limit): it cannot be shown private.
+    pub unevaluable: bool,
 }
 
 /// Bounds applied while evaluating one record.
@@ -86,7 +89,7 @@ pub(crate) fn unevaluated_severity(kind: Kind) -> Severity {
 }
 
 /// Applies every rule to one parsed record: at most one exposure per kind.
-pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Exposure> {
+pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Hit> {
     if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) || record.failed() {
         return Vec::new();
     }
@@ -162,7 +165,7 @@ const GRANT_HEADERS: [(&str, &str); 5] = [
     ("x-amz-grant-full-control", "FULL_CONTROL"),
 ];
 
-fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure> {
+fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
     let target = if kind == Kind::ObjectAclPublic {
         "object"
     } else {
@@ -239,12 +242,13 @@ fn acl_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure>
     } else {
         None
     };
-    Some(Exposure {
+    Some(Hit {
         kind,
         severity,
         reason,
         bucket: bucket_name(record),
         key,
+        unevaluable: false,
     })
 }
 
@@ -285,13 +289,14 @@ fn policy_exposure(
     kind: Kind,
     resource: Option<String>,
     limits: RuleLimits,
-) -> Option<Exposure> {
-    let unverifiable = |why: String| Exposure {
+) -> Option<Hit> {
+    let unverifiable = |why: String| Hit {
         kind,
         severity: Severity::Medium,
         reason: format!("{why}, so it cannot be shown to be private; review it"),
         bucket: resource.clone(),
         key: None,
+        unevaluable: true,
     };
     let parsed;
     let document = match document.map(scalar) {
@@ -350,12 +355,13 @@ fn policy_exposure(
         }
     }
     let (severity, reason) = worst?;
-    Some(Exposure {
+    Some(Hit {
         kind,
         severity,
         reason,
         bucket: resource,
         key: None,
+        unevaluable: false,
     })
 }
 
@@ -547,7 +553,7 @@ const BPA_FLAGS: [&str; 4] = [
     "RestrictPublicBuckets",
 ];
 
-fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Exposure> {
+fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
     let config = field(params, "PublicAccessBlockConfiguration").unwrap_or(&Value::Null);
     let is_true = |flag: &str| match field(config, flag).map(scalar) {
         Some(Value::Bool(b)) => *b,
@@ -559,7 +565,7 @@ fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Expos
         return None;
     }
     let (scope, bucket) = bpa_scope(kind, record);
-    Some(Exposure {
+    Some(Hit {
         kind,
         severity: bpa_severity(kind),
         reason: format!(
@@ -568,12 +574,13 @@ fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Expos
         ),
         bucket,
         key: None,
+        unevaluable: false,
     })
 }
 
-fn bpa_deleted(kind: Kind, record: &Record) -> Exposure {
+fn bpa_deleted(kind: Kind, record: &Record) -> Hit {
     let (scope, bucket) = bpa_scope(kind, record);
-    Exposure {
+    Hit {
         kind,
         severity: bpa_severity(kind),
         reason: format!(
@@ -581,6 +588,7 @@ fn bpa_deleted(kind: Kind, record: &Record) -> Exposure {
         ),
         bucket,
         key: None,
+        unevaluable: false,
     }
 }
 

@@ -288,6 +288,8 @@ pub fn allowlist(data: &[u8]) {
         source_ip: "1.2.3.4".into(),
         user_agent: "ua".into(),
         log_file: "f".into(),
+        exposure: trailwatch_core::Exposure::Possible,
+        unknown_facts: Vec::new(),
     };
     if let Some(reason) = allowlist.suppression(&finding) {
         assert!(

@@ -158,17 +158,17 @@ fn policy_with(statement: Value) -> Value {
     put_policy(policy_doc(json!([statement])))
 }
 
-fn eval_with(v: Value, limits: RuleLimits) -> Vec<Exposure> {
+fn eval_with(v: Value, limits: RuleLimits) -> Vec<Hit> {
     let record: Record = serde_json::from_value(v).expect("record parses");
     evaluate(&record, limits)
 }
 
-fn eval(v: Value) -> Vec<Exposure> {
+fn eval(v: Value) -> Vec<Hit> {
     eval_with(v, LIMITS)
 }
 
 #[track_caller]
-fn one(v: Value) -> Exposure {
+fn one(v: Value) -> Hit {
     let mut found = eval(v);
     assert_eq!(
         found.len(),
@@ -185,7 +185,7 @@ fn none(v: Value) {
 }
 
 #[track_caller]
-fn assert_mentions(e: &Exposure, parts: &[&str]) {
+fn assert_mentions(e: &Hit, parts: &[&str]) {
     for part in parts {
         assert!(
             e.reason.contains(part),
@@ -197,7 +197,7 @@ fn assert_mentions(e: &Exposure, parts: &[&str]) {
 
 #[track_caller]
 fn assert_exposure(
-    e: &Exposure,
+    e: &Hit,
     kind: Kind,
     severity: Severity,
     bucket: Option<&str>,
@@ -1279,7 +1279,7 @@ fn condition_restricts_not_principal_and_federated_too() {
 
 #[test]
 fn unlogged_policy_is_unverifiable() {
-    let check = |e: &Exposure| {
+    let check = |e: &Hit| {
         assert_exposure(
             e,
             Kind::BucketPolicyPublic,
