@@ -55,6 +55,22 @@ fn a_clean_archive_verifies() {
             && archive.digests[3].ends_with("_20240201T004713Z.json.gz")
     );
     assert!(!report.has_problems());
+    // Empty windows are digests too, and the key rotation uses both keys,
+    // the old one inside the overlap of their validity.
+    let json = |i: usize| {
+        let gz = &archive
+            .files
+            .iter()
+            .find(|f| f.0 == archive.digests[i])
+            .unwrap()
+            .1;
+        trailwatch_evidence::digest::parse(gz).unwrap()
+    };
+    assert!(json(2).logs.is_empty() && json(4).logs.is_empty() && json(2).newest.is_none());
+    let keys = common::keys();
+    assert!(json(2).end > keys.k2.valid_from && json(2).fingerprint == keys.k1.fingerprint);
+    assert_eq!(json(3).fingerprint, keys.k2.fingerprint);
+    assert_ne!(json(0).start % 3600, 0, "off the clock hour");
 }
 
 #[test]
