@@ -142,18 +142,12 @@ fn discover_s3(
     let mut keys = Vec::new();
     access
         .runtime
-        .block_on(trailwatch_aws::list_objects_from(
-            &access.client,
+        .block_on(list_pruned(
+            access,
             bucket,
-            prefix,
-            None,
-            |key, _| {
-                let name = key.rsplit('/').next().unwrap_or_default();
-                if is_candidate(name) && filter.may_contain(Path::new(key)) {
-                    keys.push(key.to_owned());
-                }
-                true
-            },
+            prefix.to_owned(),
+            filter,
+            &mut keys,
         ))
         .with_context(|| format!("listing {uri}"))?;
     for key in keys {
@@ -179,6 +173,66 @@ fn discover_s3(
             content: Content::Fetch(Box::new(fetch)),
             signature: None,
         });
+    }
+    Ok(())
+}
+
+/// Lists the log files and digests under `prefix`, one key level at a time
+/// down to each `CloudTrail[-Digest]/<region>/` (pruning accounts, regions
+/// and Insights by the layout), then in one ordered listing per region from
+/// `--since` to `--until`, as `replay` lists S3.
+async fn list_pruned(
+    access: &S3Access,
+    bucket: &str,
+    prefix: String,
+    filter: &Filter,
+    keys: &mut Vec<String>,
+) -> Result<(), trailwatch_aws::FetchError> {
+    let mut wanted = |key: &str| {
+        let name = key.rsplit('/').next().unwrap_or_default();
+        if is_candidate(name) && filter.may_contain(Path::new(key)) {
+            keys.push(key.to_owned());
+        }
+    };
+    let parts: Vec<&str> = prefix.trim_end_matches('/').split('/').collect();
+    let region_level = parts.len() >= 2
+        && matches!(parts[parts.len() - 2], "CloudTrail" | "CloudTrail-Digest")
+        && prefix.ends_with('/');
+    if region_level {
+        let day = |d: Day| d.to_string().replace('-', "/");
+        let start_after = filter.since.map(|d| format!("{prefix}{}/", day(d)));
+        let until = filter
+            .until
+            .map(|d| format!("{prefix}{}/\u{10FFFF}", day(d)));
+        return trailwatch_aws::list_objects_from(
+            &access.client,
+            bucket,
+            &prefix,
+            start_after.as_deref(),
+            |key, _| {
+                if until.as_deref().is_some_and(|u| key > u) {
+                    return false;
+                }
+                wanted(key);
+                true
+            },
+        )
+        .await;
+    }
+    let level = trailwatch_aws::list_level(&access.client, bucket, &prefix).await?;
+    for (key, _) in &level.objects {
+        wanted(key);
+    }
+    for sub in level.prefixes {
+        let last = sub
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or_default();
+        if last == "CloudTrail-Insight" || !filter.may_contain(Path::new(&sub)) {
+            continue;
+        }
+        Box::pin(list_pruned(access, bucket, sub, filter, keys)).await?;
     }
     Ok(())
 }

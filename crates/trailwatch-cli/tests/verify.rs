@@ -470,4 +470,45 @@ async fn an_s3_archive_verifies_its_newest_digests_from_metadata() {
         format!("s3://trail-bucket-example/{victim}")
     );
     assert_eq!(all[0]["digest"], format!("s3://{BUCKET}/{}", sorted[2]));
+
+    // Filters prune the listing; the gap is seen in its region and days only.
+    let region = place(&victim).unwrap().region.to_owned();
+    let other = if region == "us-east-1" {
+        "eu-west-1"
+    } else {
+        "us-east-1"
+    };
+    let day: Vec<&str> = victim.split('/').collect();
+    let at = day.iter().position(|p| *p == region).unwrap();
+    let date = format!("{}-{}-{}", day[at + 1], day[at + 2], day[at + 3]);
+    let base = [
+        "verify",
+        "--format",
+        "jsonl",
+        "--public-keys",
+        keys.to_str().unwrap(),
+        uri.as_str(),
+    ];
+    for (extra, code) in [
+        (vec!["--region", other], 0),
+        (
+            vec![
+                "--region",
+                region.as_str(),
+                "--since",
+                date.as_str(),
+                "--until",
+                date.as_str(),
+            ],
+            1,
+        ),
+        (vec!["--since", "2019-01-01", "--until", "2019-01-02"], 0),
+    ] {
+        let args: Vec<&str> = base.iter().copied().chain(extra.iter().copied()).collect();
+        let run = tokio::task::block_in_place(|| trailwatch(&args, Some(&moto)));
+        assert_eq!(run.code, code, "{extra:?}: {}\n{}", run.stdout, run.stderr);
+        if code == 0 {
+            assert!(serious(&run).is_empty(), "{extra:?}: {}", run.stdout);
+        }
+    }
 }
