@@ -16,14 +16,31 @@
 //!
 //! Within one entry every field given must match; any entry matching
 //! suppresses the finding.
+//!
+//! The same file names accounts and routes findings to sinks by severity
+//! (every finding by default; `blocked` ones only when a sink includes them):
+//!
+//! ```toml
+//! [accounts]
+//! "111122223333" = "payments-prod"   # shown next to the ID in every alert
+//!
+//! [sinks.sns]
+//! min_severity = "high"
+//! [sinks.security_hub]
+//! min_severity = "medium"
+//! include_blocked = true
+//! [sinks.event_bridge]
+//! min_severity = "critical"
+//! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use globset::{Glob, GlobMatcher};
 use serde::Deserialize;
 use thiserror::Error;
 
-use crate::finding::{Finding, Kind};
+use crate::finding::{Finding, Kind, Severity};
 
 /// Why an allowlist could not be loaded.
 #[derive(Debug, Error)]
@@ -51,6 +68,43 @@ pub enum AllowlistError {
 struct File {
     #[serde(default)]
     allow: Vec<EntryText>,
+    #[serde(default)]
+    accounts: BTreeMap<String, String>,
+    #[serde(default)]
+    sinks: Routes,
+}
+
+/// `[sinks.<name>]`: which findings one sink receives.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteText {
+    #[serde(default)]
+    min_severity: Option<Severity>,
+    #[serde(default)]
+    include_blocked: bool,
+}
+
+/// `[sinks]`: the sinks a route can be given for; any other name is an error.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Routes {
+    #[serde(default)]
+    sns: RouteText,
+    #[serde(default)]
+    security_hub: RouteText,
+    #[serde(default)]
+    event_bridge: RouteText,
+}
+
+impl Routes {
+    fn get(&self, sink: &str) -> Option<&RouteText> {
+        match sink {
+            "sns" => Some(&self.sns),
+            "security_hub" => Some(&self.security_hub),
+            "event_bridge" => Some(&self.event_bridge),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,6 +146,8 @@ impl Entry {
 #[derive(Debug, Default)]
 pub struct Allowlist {
     entries: Vec<Entry>,
+    accounts: BTreeMap<String, String>,
+    routes: Routes,
 }
 
 impl Allowlist {
@@ -121,6 +177,21 @@ impl Allowlist {
                 })
                 .collect()
         };
+        for (id, alias) in &file.accounts {
+            if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!(
+                    "accounts: `{id}` is not a 12-digit AWS account ID"
+                )));
+            }
+            if alias.trim().is_empty()
+                || alias.chars().count() > 64
+                || alias.chars().any(char::is_control)
+            {
+                return Err(invalid(format!(
+                    "accounts: the alias of {id} must be 1 to 64 printable characters"
+                )));
+            }
+        }
         let mut entries = Vec::new();
         for (i, e) in file.allow.into_iter().enumerate() {
             let n = i + 1;
@@ -154,7 +225,11 @@ impl Allowlist {
                 reason: e.reason,
             });
         }
-        Ok(Allowlist { entries })
+        Ok(Allowlist {
+            entries,
+            accounts: file.accounts,
+            routes: file.sinks,
+        })
     }
 
     /// The reason of the first entry that accepts this finding, if any.
@@ -165,6 +240,29 @@ impl Allowlist {
             .map(|e| e.reason.as_str())
     }
 
+    /// The alias configured for an account ID (`[accounts]`), if any.
+    pub fn account_alias(&self, account: &str) -> Option<&str> {
+        self.accounts.get(account).map(String::as_str)
+    }
+
+    /// Every configured account alias, by account ID.
+    pub fn account_aliases(&self) -> &BTreeMap<String, String> {
+        &self.accounts
+    }
+
+    /// `[sinks.<sink>] min_severity` (`sink` is `sns`, `security_hub` or
+    /// `event_bridge`): findings below it are not sent there. `None`: every
+    /// severity.
+    pub fn min_severity(&self, sink: &str) -> Option<Severity> {
+        self.routes.get(sink).and_then(|r| r.min_severity)
+    }
+
+    /// `[sinks.<sink>] include_blocked`: whether `blocked` findings (failed
+    /// attempts, which changed nothing) are sent there; false by default.
+    pub fn includes_blocked(&self, sink: &str) -> bool {
+        self.routes.get(sink).is_some_and(|r| r.include_blocked)
+    }
+
     /// Number of entries.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -173,5 +271,42 @@ impl Allowlist {
     /// True when nothing is allowlisted.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_and_sink_routes() {
+        let list = Allowlist::parse(
+            "[accounts]\n\"111122223333\" = \"payments-prod\"\n\
+             [sinks.sns]\nmin_severity = \"high\"\n\
+             [sinks.event_bridge]\ninclude_blocked = true\n",
+            "test",
+        )
+        .unwrap();
+        assert_eq!(list.account_alias("111122223333"), Some("payments-prod"));
+        assert_eq!(list.account_alias("444455556666"), None);
+        assert_eq!(list.min_severity("sns"), Some(Severity::High));
+        assert_eq!(list.min_severity("security_hub"), None);
+        assert!(list.includes_blocked("event_bridge"));
+        assert!(!list.includes_blocked("sns"));
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn rejects_unknown_sinks_fields_and_bad_accounts() {
+        for (text, needle) in [
+            ("[sinks.snss]\nmin_severity = \"high\"\n", "snss"),
+            ("[sinks.sns]\nmin_sev = \"high\"\n", "min_sev"),
+            ("[sinks.sns]\nmin_severity = \"urgent\"\n", "urgent"),
+            ("[accounts]\n\"1234\" = \"short\"\n", "12-digit"),
+            ("[accounts]\n\"111122223333\" = \" \"\n", "alias"),
+        ] {
+            let err = Allowlist::parse(text, "test").unwrap_err().to_string();
+            assert!(err.contains(needle), "{text}: {err}");
+        }
     }
 }
