@@ -393,6 +393,12 @@ fn summary(report: &Report, keys: &PublicKeys, seconds: f64) -> String {
             s.logs_uncovered
         ));
     }
+    if s.chain_starts > 1 {
+        text.push_str(&format!(
+            "{} starting digests: logging or validation (re)started; the hours between chain segments are not covered\n",
+            s.chain_starts
+        ));
+    }
     if s.logs_in_gaps > 0 {
         text.push_str(&format!(
             "{} log files lie in the span of a missing or unreadable digest\n",

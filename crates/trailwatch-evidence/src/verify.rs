@@ -109,6 +109,11 @@ pub struct Stats {
     pub digests: u64,
     /// Digests whose signature verified.
     pub digests_signed: u64,
+    /// Starting digests (the five `previousDigest*` fields null: validation
+    /// or logging started or restarted). Between a chain segment's newest
+    /// digest and the next start nothing is covered, and a deleted final
+    /// digest of a segment cannot be told from logging having stopped.
+    pub chain_starts: u64,
     /// Files that are neither log files nor digests.
     pub ignored: u64,
 }
@@ -518,6 +523,7 @@ pub fn verify(files: Vec<ArchiveFile>, keys: &PublicKeys, options: &Options) -> 
         for (pos, &i) in list.iter().enumerate() {
             let node = &nodes[i];
             let Some(prev) = &node.digest.previous else {
+                judge.stats.chain_starts += 1;
                 continue;
             };
             let pkey = archive_key(&prev.object).unwrap_or(&prev.object);

@@ -47,6 +47,7 @@ fn a_clean_archive_verifies() {
     assert_eq!(report.stats.logs_verified, 9);
     assert_eq!(report.stats.digests, 8);
     assert_eq!(report.stats.digests_signed, 8);
+    assert_eq!(report.stats.chain_starts, 2);
     assert!(report.stats.log_bytes_uncompressed > report.stats.log_bytes / 2);
     // Windows off the clock hour, two of them empty, one across midnight
     // and the month end, filed under the day it ends.
