@@ -82,10 +82,11 @@ fn shifted(day: Day, days: i64) -> Day {
         .expect("a date")
 }
 
-/// A file or directory worth reading for verification: log files and
-/// digests, not Insights files.
+/// A file worth reading for verification: log files (also gunzipped ones)
+/// and digests, not Insights files.
 fn is_candidate(name: &str) -> bool {
-    name.ends_with(".json.gz") && !name.contains("_CloudTrail-Insight_")
+    let log_json = name.ends_with(".json") && name.contains("_CloudTrail_");
+    (name.ends_with(".json.gz") || log_json) && !name.contains("_CloudTrail-Insight_")
 }
 
 fn walk(

@@ -132,6 +132,31 @@ impl Hasher {
         })
     }
 
+    /// Hashes a log file that was already decompressed (`.json`, as after
+    /// `gunzip` during an investigation): the digest's hash is of exactly
+    /// these bytes.
+    pub fn hash_plain(&mut self, reader: impl Read) -> Result<LogHash, LogError> {
+        let mut reader = reader;
+        let mut ctx = Context::new(&SHA256);
+        let mut chunk = vec![0u8; 1 << 16];
+        let mut n_total = 0u64;
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(LogError::Io(e)),
+            };
+            ctx.update(&chunk[..n]);
+            n_total += n as u64;
+        }
+        Ok(LogHash {
+            sha256: sha256_array(ctx.finish()),
+            compressed: n_total,
+            uncompressed: n_total,
+        })
+    }
+
     /// Hashes a gzip stream read from `reader`, in bounded memory.
     pub fn hash_reader(&mut self, reader: impl Read) -> Result<LogHash, LogError> {
         let counted = Counted {

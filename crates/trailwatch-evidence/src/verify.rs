@@ -48,8 +48,8 @@ pub enum Content {
 }
 
 /// One file of the archive: a log file or a digest, told apart by name
-/// (digests are named `..._CloudTrail-Digest_...json.gz`); other files are
-/// ignored.
+/// (digests are named `..._CloudTrail-Digest_...json.gz`; a log file may
+/// also be a gunzipped `..._CloudTrail_....json`); other files are ignored.
 pub struct ArchiveFile {
     /// The path or `s3://` URI, as reported.
     pub path: String,
@@ -236,10 +236,15 @@ fn is_digest_name(name: &str) -> bool {
 fn read_one(file: ArchiveFile, hasher: &mut Hasher) -> Fact {
     let name = file.path.rsplit('/').next().unwrap_or_default().to_owned();
     let digest = is_digest_name(&name);
-    if !digest && (!name.ends_with(".json.gz") || name.contains("_CloudTrail-Insight_")) {
+    // A log file gunzipped in the copy still proves what its digest lists.
+    let plain = !digest && name.ends_with(".json") && name.contains("_CloudTrail_");
+    if !digest && !plain && (!name.ends_with(".json.gz") || name.contains("_CloudTrail-Insight_")) {
         return Fact::Ignored;
     }
-    let key = archive_key(&file.path).unwrap_or(&file.path).to_owned();
+    let mut key = archive_key(&file.path).unwrap_or(&file.path).to_owned();
+    if plain {
+        key.push_str(".gz");
+    }
     let path = file.path;
     let mut signature = file.signature;
     let bytes = match file.content {
@@ -266,9 +271,13 @@ fn read_one(file: ArchiveFile, hasher: &mut Hasher) -> Fact {
                 };
             }
             if !digest && size > READ_WHOLE_MAX {
-                let result = File::open(&p)
-                    .map_err(LogError::Io)
-                    .and_then(|f| hasher.hash_reader(f));
+                let result = File::open(&p).map_err(LogError::Io).and_then(|f| {
+                    if plain {
+                        hasher.hash_plain(f)
+                    } else {
+                        hasher.hash_reader(f)
+                    }
+                });
                 return log_fact(path, key, result);
             }
             match std::fs::read(&p) {
@@ -285,6 +294,8 @@ fn read_one(file: ArchiveFile, hasher: &mut Hasher) -> Fact {
             result,
             signature,
         }
+    } else if plain {
+        log_fact(path, key, hasher.hash_plain(&bytes[..]))
     } else {
         log_fact(path, key, hasher.hash_bytes(&bytes))
     }

@@ -263,3 +263,23 @@ fn windows_can_be_judged_by_their_evidence() {
     );
     assert!(scoped.problems.is_empty(), "{}", show(&scoped.problems));
 }
+
+#[test]
+fn a_gunzipped_copy_of_a_log_file_still_verifies() {
+    let mut archive = build(Tamper::None);
+    let path = archive.logs[3].clone();
+    let json = common::log_json(common::deliveries()[3], 3);
+    archive.files.retain(|f| f.0 != path);
+    let plain = path.strip_suffix(".gz").unwrap().to_owned();
+    archive
+        .files
+        .push((plain.clone(), json.clone().into_bytes(), None));
+    let report = run(&archive, true);
+    assert!(report.problems.is_empty(), "{}", show(&report.problems));
+    assert_eq!(report.stats.logs_verified, 9);
+    archive.replace(&plain, json.replace("GetObject", "GetObjecT").into_bytes());
+    let report = run(&archive, true);
+    assert_eq!(report.problems.len(), 1, "{}", show(&report.problems));
+    assert_eq!(report.problems[0].kind, ProblemKind::ModifiedLogFile);
+    assert_eq!(report.problems[0].path, plain);
+}
