@@ -6,12 +6,14 @@
 
 mod alert;
 mod clients;
+mod cloudtrail;
 mod s3;
 mod sdk_error;
 mod sns;
 
 pub use alert::{render, unreadable_log_finding, Alert, MAX_SUBJECT_CHARS};
 pub use clients::{load_sdk_config, s3_client, sns_client};
+pub use cloudtrail::{list_public_keys, KeysError, ListedKey};
 pub use s3::{
     fetch_object, list_level, list_objects_from, scan_object, FetchError, FetchedObject, Level,
 };

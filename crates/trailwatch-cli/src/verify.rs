@@ -12,9 +12,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use trailwatch_evidence::layout::{archive_key, digest_name, place, Kind};
 use trailwatch_evidence::time::{iso, parse_iso};
 use trailwatch_evidence::{
-    ArchiveFile, Content, Fetched, Options, ProblemKind, PublicKeys, Report,
+    ArchiveFile, Content, Fetched, Options, ProblemKind, PublicKey, PublicKeys, Report,
 };
 
 use crate::discover::{Day, Filter};
@@ -49,6 +50,10 @@ pub struct VerifyArgs {
     /// `aws cloudtrail list-public-keys` output (repeatable: one per Region, CLI v1 or v2, or merged).
     #[arg(long = "public-keys", value_name = "FILE")]
     public_keys: Vec<PathBuf>,
+    /// Also ask the CloudTrail API (ListPublicKeys) for the keys of every
+    /// Region the digests come from; if AWS cannot be reached, say so and go on.
+    #[arg(long)]
+    fetch_public_keys: bool,
     /// Only problems from this date (YYYY-MM-DD, inclusive); files a day around it are read.
     #[arg(long, value_name = "DATE")]
     since: Option<Day>,
@@ -238,18 +243,76 @@ async fn list_pruned(
     Ok(())
 }
 
-fn connect_s3() -> Result<(tokio::runtime::Runtime, S3Access)> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
-    let config = runtime.block_on(trailwatch_aws::load_sdk_config());
-    let access = S3Access {
-        runtime: runtime.handle().clone(),
-        client: trailwatch_aws::s3_client(&config),
-    };
-    Ok((runtime, access))
+/// The async runtime and AWS configuration, made once when first needed.
+struct Aws {
+    runtime: tokio::runtime::Runtime,
+    config: trailwatch_aws::SdkConfig,
+}
+
+impl Aws {
+    fn connect() -> Result<Aws> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .context("starting the async runtime")?;
+        let config = runtime.block_on(trailwatch_aws::load_sdk_config());
+        Ok(Aws { runtime, config })
+    }
+
+    fn s3(&self) -> S3Access {
+        S3Access {
+            runtime: self.runtime.handle().clone(),
+            client: trailwatch_aws::s3_client(&self.config),
+        }
+    }
+}
+
+/// Adds the keys ListPublicKeys gives for each Region of the digests found,
+/// over the span of their windows. A Region that cannot be asked is a
+/// warning: its signatures then rest on `--public-keys`.
+fn fetch_keys(aws: &Aws, files: &[ArchiveFile], keys: &mut PublicKeys) {
+    let mut regions: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for f in files {
+        let Some(p) = archive_key(&f.path).and_then(place) else {
+            continue;
+        };
+        let Some(name) = (p.kind == Kind::Digest)
+            .then(|| digest_name(p.name))
+            .flatten()
+        else {
+            continue;
+        };
+        let span = regions
+            .entry(p.region.to_owned())
+            .or_insert((name.end, name.end));
+        *span = (span.0.min(name.end), span.1.max(name.end));
+    }
+    for (region, (first, last)) in regions {
+        let listed = aws.runtime.block_on(trailwatch_aws::list_public_keys(
+            &aws.config,
+            &region,
+            first - 2 * 3600,
+            last,
+        ));
+        match listed {
+            Ok(found) => {
+                tracing::debug!(region, keys = found.len(), "fetched public keys");
+                for k in found {
+                    let key = PublicKey::from_der(k.der, k.valid_from, k.valid_to);
+                    if key.fingerprint.eq_ignore_ascii_case(&k.fingerprint) {
+                        keys.add(key);
+                    } else {
+                        eprintln!(
+                            "trailwatch: warning: {region}: key {} from ListPublicKeys is not the MD5 of its value; not used",
+                            k.fingerprint
+                        );
+                    }
+                }
+            }
+            Err(e) => eprintln!("trailwatch: warning: {e}; its digests need --public-keys"),
+        }
+    }
 }
 
 /// Runs `trailwatch verify`.
@@ -288,16 +351,17 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
     });
     let mut files = Vec::new();
     let mut read_errors: Vec<(String, String)> = Vec::new();
-    let mut s3: Option<(tokio::runtime::Runtime, S3Access)> = None;
+    let mut aws: Option<Aws> = None;
+    let mut s3: Option<S3Access> = None;
     for input in &args.paths {
         if input == "-" {
             bail!("verify reads archives, not standard input");
         }
         if input.starts_with("s3://") {
-            if s3.is_none() {
-                s3 = Some(connect_s3()?);
+            if aws.is_none() {
+                aws = Some(Aws::connect()?);
             }
-            let (_, access) = s3.as_ref().expect("connected");
+            let access = s3.get_or_insert_with(|| aws.as_ref().expect("connected").s3());
             if let Err(e) = discover_s3(access, input, &filter, &mut files) {
                 read_errors.push((input.clone(), format!("{e:#}")));
             }
@@ -317,6 +381,12 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             read_errors.push((input.clone(), e.to_string()));
         }
     }
+    if args.fetch_public_keys {
+        if aws.is_none() {
+            aws = Some(Aws::connect()?);
+        }
+        fetch_keys(aws.as_ref().expect("connected"), &files, &mut keys);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -335,6 +405,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         );
     }
     drop(s3);
+    drop(aws);
     Ok(if !report.read_errors.is_empty() {
         ExitCode::from(EXIT_ERRORS)
     } else if report.has_problems() {

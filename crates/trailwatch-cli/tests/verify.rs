@@ -5,15 +5,19 @@
 //! whose newest digests are checked from their `x-amz-meta-signature`.
 
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufReader, Write};
+use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use serde_json::Value;
 use trailwatch_evidence::layout::{archive_key, log_delivery, place, Kind};
 use trailwatch_gen::digest::{chain, public_keys_json, Signer, Trail};
 use trailwatch_gen::time::ts;
 use trailwatch_gen::DigestEntry;
+use trailwatch_testkit::http::{read_message, respond};
 use trailwatch_testkit::{files_under, workspace_root, MotoServer};
 
 const BUCKET: &str = "trail-copy";
@@ -25,16 +29,23 @@ struct Run {
 }
 
 fn trailwatch(args: &[&str], moto: Option<&MotoServer>) -> Run {
+    let endpoint = moto.map(MotoServer::endpoint);
+    trailwatch_at(args, endpoint.as_deref(), &[])
+}
+
+/// Runs the binary with AWS pointed at `endpoint` (dummy credentials).
+fn trailwatch_at(args: &[&str], endpoint: Option<&str>, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
     cmd.args(args)
         .current_dir(workspace_root())
         .env_remove("AWS_PROFILE");
-    if let Some(moto) = moto {
-        cmd.env("AWS_ENDPOINT_URL", moto.endpoint())
+    if let Some(endpoint) = endpoint {
+        cmd.env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "us-east-1");
     }
+    cmd.envs(env.iter().copied());
     let out = cmd.output().unwrap();
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -511,4 +522,105 @@ async fn an_s3_archive_verifies_its_newest_digests_from_metadata() {
             assert!(serious(&run).is_empty(), "{extra:?}: {}", run.stdout);
         }
     }
+}
+
+/// A stand-in for the CloudTrail API on loopback: answers each
+/// ListPublicKeys with `body` (at most 50 requests, then it stops) and
+/// counts them.
+fn cloudtrail_stub(body: String) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(50) {
+            let Ok(mut stream) = stream else { break };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let Ok(Some(request)) = read_message(&mut reader, false) else {
+                continue;
+            };
+            let target = request
+                .header("x-amz-target")
+                .unwrap_or_default()
+                .to_owned();
+            if target.ends_with("CloudTrail_20131101.ListPublicKeys") {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let _ = respond(
+                    &mut stream,
+                    "200 OK",
+                    "application/x-amz-json-1.1",
+                    body.as_bytes(),
+                );
+            } else {
+                let error = format!(
+                    "{{\"__type\":\"UnknownOperationException\",\"message\":\"{target}\"}}"
+                );
+                let _ = respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "application/x-amz-json-1.1",
+                    error.as_bytes(),
+                );
+            }
+        }
+    });
+    (url, calls)
+}
+
+#[test]
+fn public_keys_come_from_the_cloudtrail_api_when_asked() {
+    let dir = corpus();
+    let root = dir.path().join("c");
+    // The API's wire form: the key blob in base64, times as epoch seconds.
+    let saved: Value =
+        serde_json::from_slice(&std::fs::read(root.join("public-keys.json")).unwrap()).unwrap();
+    let epoch = |v: &Value| trailwatch_evidence::time::parse_iso(v.as_str().unwrap()).unwrap();
+    let list: Vec<Value> = saved["PublicKeyList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            serde_json::json!({
+                "Value": k["Value"],
+                "ValidityStartTime": epoch(&k["ValidityStartTime"]),
+                "ValidityEndTime": epoch(&k["ValidityEndTime"]),
+                "Fingerprint": k["Fingerprint"],
+            })
+        })
+        .collect();
+    let (url, calls) = cloudtrail_stub(serde_json::json!({ "PublicKeyList": list }).to_string());
+    let logs = root.join("AWSLogs");
+    let args = [
+        "verify",
+        "--format",
+        "jsonl",
+        "--fetch-public-keys",
+        logs.to_str().unwrap(),
+    ];
+    let run = trailwatch_at(&args, Some(&url), &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        problems(&run)
+            .iter()
+            .all(|p| kind(p) == "unverifiable-newest-digest"),
+        "{}",
+        run.stdout
+    );
+    assert!(calls.load(Ordering::SeqCst) >= 1);
+
+    // Unreachable: a warning, and the signatures stay unchecked.
+    let run = trailwatch_at(
+        &args,
+        Some("http://127.0.0.1:1"),
+        &[("AWS_MAX_ATTEMPTS", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning: CloudTrail ListPublicKeys in"),
+        "{}",
+        run.stderr
+    );
+    assert!(serious(&run)
+        .iter()
+        .all(|p| kind(p) == "unknown-public-key"));
 }
