@@ -71,7 +71,7 @@ LAMBDA_RSS=$ROOT/target/release/lambda-rss
 
 # --- corpus -----------------------------------------------------------------
 CORPUS=$WORK/corpus-$SIZE-$SEED
-if [ ! -f "$CORPUS/summary.json" ]; then
+if [ ! -f "$CORPUS/summary.json" ] || [ ! -f "$CORPUS/public-keys.json" ]; then  # (older corpora have no signed digests)
     log "generating the corpus ($SIZE of JSON, seed $SEED) in $CORPUS"
     rm -rf "$CORPUS"
     "$TW" gen --out "$CORPUS" --size "$SIZE" --seed "$SEED"
