@@ -20,7 +20,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::discover::{Day, Filter};
 use crate::output::Format;
-use crate::session::{run_replay, Remote, EXIT_ERRORS};
+use crate::session::{run_replay, Remote, View, ViewKind, EXIT_ERRORS};
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +43,10 @@ enum Command {
     Replay(ReplayArgs),
     /// Scan one log file.
     Scan(ScanArgs),
+    /// Exposure windows: when each bucket, object or access point was
+    /// exposed, at which level, opened and closed by whom (same inputs and
+    /// options as replay).
+    Timeline(ReplayArgs),
     /// Print the rules: what makes a bucket, object or policy public.
     Explain,
     /// Generate a realistic CloudTrail archive with its ground truth (for benchmarks).
@@ -108,6 +112,10 @@ pub struct CommonArgs {
     /// Exit with status 1 when anything (not allowlisted) was found.
     #[arg(long)]
     pub fail_on_findings: bool,
+    /// Also print (and alert) refused attempts: findings whose call failed
+    /// (`exposure: blocked`).
+    #[arg(long)]
+    pub include_blocked: bool,
     /// Largest decompressed size of one file (e.g. 512MiB, 2GiB).
     #[arg(long, value_name = "SIZE", value_parser = parse_size, default_value = "1GiB")]
     pub max_decompressed: u64,
@@ -161,6 +169,30 @@ fn parse_size(text: &str) -> Result<u64, String> {
 const QUIET_SDK_LOGS: &str =
     "warn,aws_config=error,aws_runtime=error,aws_smithy_runtime=error,aws_smithy_http_client=error";
 
+/// `replay` and `timeline`: the same inputs, pruning, workers and remote
+/// options; they differ in what they print.
+fn replay_command(args: ReplayArgs, kind: ViewKind) -> anyhow::Result<ExitCode> {
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let filter = Filter {
+        since: args.since,
+        until: args.until,
+        accounts: args.accounts,
+        regions: args.regions,
+    };
+    let remote = Remote {
+        s3_concurrency: args.s3_concurrency,
+        alert_sns: args.alert_sns,
+        resume: args.resume,
+    };
+    let view = View {
+        kind,
+        include_blocked: args.common.include_blocked,
+    };
+    run_replay(args.paths, filter, jobs, remote, &args.common, view)
+}
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(io::stderr)
@@ -174,30 +206,22 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Replay(args) => {
-            let jobs = args
-                .jobs
-                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let filter = Filter {
-                since: args.since,
-                until: args.until,
-                accounts: args.accounts,
-                regions: args.regions,
+        Command::Replay(args) => replay_command(args, ViewKind::Findings),
+        Command::Timeline(args) => replay_command(args, ViewKind::Timeline),
+        Command::Scan(args) => {
+            let view = View {
+                kind: ViewKind::Findings,
+                include_blocked: args.common.include_blocked,
             };
-            let remote = Remote {
-                s3_concurrency: args.s3_concurrency,
-                alert_sns: args.alert_sns,
-                resume: args.resume,
-            };
-            run_replay(args.paths, filter, jobs, remote, &args.common)
+            run_replay(
+                vec![args.file],
+                Filter::default(),
+                1,
+                Remote::default(),
+                &args.common,
+                view,
+            )
         }
-        Command::Scan(args) => run_replay(
-            vec![args.file],
-            Filter::default(),
-            1,
-            Remote::default(),
-            &args.common,
-        ),
         Command::Explain => {
             print!("{}", trailwatch_core::rules_explained());
             Ok(ExitCode::SUCCESS)

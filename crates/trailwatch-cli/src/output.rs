@@ -6,6 +6,7 @@ use std::io::{self, Write};
 
 use clap::ValueEnum;
 use serde::Serialize;
+use trailwatch_core::exposure::{Via, Window};
 use trailwatch_core::text::{printable, truncate_chars};
 use trailwatch_core::Finding;
 
@@ -20,6 +21,19 @@ pub enum Format {
     Jsonl,
     /// One JSON array of every finding, printed at the end.
     Json,
+    /// JSON lines for Timesketch: `message`, `datetime` and
+    /// `timestamp_desc` beside the fields of each finding or window.
+    Timesketch,
+}
+
+/// A Timesketch event: its three required fields beside the object's own.
+#[derive(Serialize)]
+struct Sketch<'a, T: Serialize> {
+    message: String,
+    datetime: &'a str,
+    timestamp_desc: &'static str,
+    #[serde(flatten)]
+    fields: T,
 }
 
 #[derive(Serialize)]
@@ -61,6 +75,25 @@ impl<W: Write> Printer<W> {
                 serde_json::to_writer(&mut self.out, &line)?;
                 self.out.write_all(b"\n")
             }
+            Format::Timesketch => {
+                let line = Sketch {
+                    message: format!(
+                        "{} ({}) {}: {}",
+                        finding.kind,
+                        finding.exposure,
+                        finding.resource(),
+                        finding.reason
+                    ),
+                    datetime: &finding.event_time,
+                    timestamp_desc: "Event Recorded",
+                    fields: Line {
+                        finding: &finding,
+                        suppressed: suppressed.as_deref(),
+                    },
+                };
+                serde_json::to_writer(&mut self.out, &line)?;
+                self.out.write_all(b"\n")
+            }
             Format::Json | Format::Table => {
                 self.held.push((finding, suppressed));
                 Ok(())
@@ -68,12 +101,51 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    /// Pushes streamed findings out (JSON lines); held formats print at the end.
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Writes the exposure windows (`timeline`) in the chosen format, and
+    /// flushes.
+    pub fn windows(mut self, windows: &[Window]) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => self.out.flush(),
-            Format::Json | Format::Table => Ok(()),
+            Format::Jsonl => {
+                for window in windows {
+                    serde_json::to_writer(&mut self.out, window)?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            Format::Timesketch => {
+                for window in windows {
+                    let (datetime, timestamp_desc) = match (&window.opened_at, &window.closed_at) {
+                        (Some(opened), _) => (opened.as_str(), "Exposure Opened"),
+                        (None, Some(closed)) => (closed.as_str(), "Exposure Closed"),
+                        (None, None) => ("", "Exposure"),
+                    };
+                    let line = Sketch {
+                        message: format!(
+                            "{} {} exposed ({}) via {} from {} to {}",
+                            window.resource_type,
+                            window_resource(window),
+                            window.exposure.as_str(),
+                            vias(window),
+                            window.opened_at.as_deref().unwrap_or("before the archive"),
+                            window
+                                .closed_at
+                                .as_deref()
+                                .unwrap_or("the end of the archive"),
+                        ),
+                        datetime,
+                        timestamp_desc,
+                        fields: window,
+                    };
+                    serde_json::to_writer(&mut self.out, &line)?;
+                    self.out.write_all(b"\n")?;
+                }
+            }
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut self.out, windows)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Table => write_window_table(&mut self.out, windows, &self.layout)?,
         }
+        self.out.flush()
     }
 
     /// Writes what was held (sorted by time) and flushes.
@@ -86,7 +158,7 @@ impl<W: Write> Printer<W> {
             ))
         });
         match self.format {
-            Format::Jsonl => {}
+            Format::Jsonl | Format::Timesketch => {}
             Format::Json => {
                 let lines: Vec<Line> = self
                     .held
@@ -205,12 +277,12 @@ fn write_table(
             [
                 f.event_time.clone(),
                 f.severity.to_string(),
-                f.kind.to_string(),
+                format!("{} ({})", f.kind, f.exposure),
             ]
             .map(|c| safe(&c))
         })
         .collect();
-    let headers = ["TIME", "SEVERITY", "KIND", "RESOURCE"];
+    let headers = ["TIME", "SEVERITY", "KIND (EXPOSURE)", "RESOURCE"];
     let mut widths = [0usize; 3];
     for row in heads
         .iter()
@@ -259,6 +331,9 @@ fn write_table(
         if let Some(why) = suppressed {
             reason.push_str(&format!(" [suppressed: {why}]"));
         }
+        if !finding.unknown_facts.is_empty() {
+            reason.push_str(&format!(" (unknown: {})", finding.unknown_facts.join(", ")));
+        }
         match detail_width {
             Some(width) => details.extend(wrap(&safe(&reason), width)),
             None => details.push(safe(&reason)),
@@ -290,6 +365,96 @@ fn write_table(
         details.push(fit(&safe(layout.relative(&finding.log_file)), detail_width));
         for line in details {
             writeln!(out, "{INDENT}{line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn window_resource(w: &Window) -> String {
+    match (&w.bucket, &w.key, &w.access_point) {
+        (Some(b), Some(k), _) => format!("s3://{b}/{k}"),
+        (Some(b), None, _) => format!("s3://{b}"),
+        (None, _, Some(p)) => format!("access point {p}"),
+        (None, _, None) => String::new(),
+    }
+}
+
+fn vias(w: &Window) -> String {
+    w.via
+        .iter()
+        .map(|v| match v {
+            Via::BucketAcl => "bucket-acl",
+            Via::BucketPolicy => "bucket-policy",
+            Via::ObjectAcl => "object-acl",
+            Via::AccessPointPolicy => "access-point-policy",
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// One line per window: account, exposure, opened, closed, via, resource
+/// (shortened in the middle to fit), then the unknown facts indented.
+fn write_window_table(
+    out: &mut impl Write,
+    windows: &[Window],
+    layout: &TableLayout,
+) -> io::Result<()> {
+    if windows.is_empty() {
+        return Ok(());
+    }
+    let safe = |text: &str| printable(text).into_owned();
+    let rows: Vec<[String; 5]> = windows
+        .iter()
+        .map(|w| {
+            [
+                w.account.clone(),
+                w.exposure.as_str().to_owned(),
+                w.opened_at.clone().unwrap_or_else(|| "(before)".to_owned()),
+                w.closed_at
+                    .clone()
+                    .unwrap_or_else(|| "(still open)".to_owned()),
+                vias(w),
+            ]
+            .map(|c| safe(&c))
+        })
+        .collect();
+    let headers = ["ACCOUNT", "EXPOSURE", "OPENED", "CLOSED", "VIA"];
+    let mut widths = headers.map(|h| h.chars().count());
+    for row in &rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let fixed: usize = widths.iter().map(|w| w + 2).sum();
+    let resource_width = layout.width.map(|w| w.saturating_sub(fixed).max(12));
+    let line = |cells: [&str; 5], resource: &str| {
+        let mut text = String::new();
+        for (cell, width) in cells.iter().zip(widths) {
+            text.push_str(&format!("{cell:<width$}  "));
+        }
+        match resource_width {
+            Some(width) => text.push_str(&shorten_middle(resource, width)),
+            None => text.push_str(resource),
+        }
+        text.trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(headers, "RESOURCE"))?;
+    for (window, row) in windows.iter().zip(&rows) {
+        writeln!(
+            out,
+            "{}",
+            line(
+                row.each_ref().map(String::as_str),
+                &safe(&window_resource(window))
+            )
+        )?;
+        if !window.unknown_facts.is_empty() {
+            let facts: Vec<&str> = window.unknown_facts.iter().map(String::as_str).collect();
+            let text = safe(&format!("unknown: {}", facts.join(", ")));
+            let width = layout.width.map(|w| w.saturating_sub(INDENT.len()));
+            for part in width.map_or_else(|| vec![text.clone()], |w| wrap(&text, w)) {
+                writeln!(out, "{INDENT}{part}")?;
+            }
         }
     }
     Ok(())
@@ -330,14 +495,15 @@ pub fn summary(totals: &Totals, failed: &[String], skipped: &[String]) -> String
         .map(|(k, n)| format!("{k} {n}"))
         .collect();
     s.push_str(&format!(
-        "findings: {found}{}{}; suppressed by allowlist: {}\n",
+        "findings: {found}{}{}; suppressed by allowlist: {}; refused attempts not shown (--include-blocked): {}\n",
         if by_kind.is_empty() { "" } else { " (" },
         if by_kind.is_empty() {
             String::new()
         } else {
             by_kind.join(", ") + ")"
         },
-        totals.suppressed
+        totals.suppressed,
+        totals.blocked
     ));
     if totals.skipped_records > 0 {
         s.push_str(&format!(

@@ -59,6 +59,8 @@ pub struct Totals {
     pub findings: BTreeMap<Kind, u64>,
     /// Findings accepted by the allowlist.
     pub suppressed: u64,
+    /// Refused attempts (`blocked`) not shown (no `--include-blocked`).
+    pub blocked: u64,
     /// Digest and Insight files passed over.
     pub side_files: u64,
     /// S3 prefixes of digest or Insight files passed over.

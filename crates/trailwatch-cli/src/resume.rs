@@ -1,7 +1,12 @@
-//! The `--resume STATE` file: one finished log file per line (its path or
-//! `s3://` URI, as trailwatch names it). A file is recorded only after its
-//! findings were written out, so a replay interrupted at any point and run
-//! again loses nothing: at worst the files in flight are read twice.
+//! The `--resume STATE` file: one JSON line per finished log file, with the
+//! findings and permission changes read from it. Verdicts and windows are
+//! decided over the whole archive at the end of a run, so a resumed run
+//! folds what earlier runs read (from this file) with what it reads itself,
+//! and gives exactly what one uninterrupted run gives. A file is recorded
+//! once it was read to its end; at worst, after a crash, the files in
+//! flight are read twice. A line that is not of this form (a state file
+//! from an older trailwatch, which listed only names) is not trusted: that
+//! file is read again.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -9,25 +14,56 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use trailwatch_core::change::Change;
+use trailwatch_core::Finding;
+
+/// What one finished file contributed.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FileRecord {
+    /// The file, as trailwatch names it.
+    pub log_file: String,
+    /// Its findings, before verdicts.
+    pub findings: Vec<Finding>,
+    /// Its permission changes.
+    pub changes: Vec<Change>,
+}
 
 /// An open state file.
 pub struct ResumeState {
     path: PathBuf,
     file: File,
-    /// Files finished but not yet recorded (their findings are still held).
-    pending: Vec<String>,
+}
+
+/// What earlier runs finished.
+#[derive(Debug, Default)]
+pub struct Done {
+    /// The files, not to be read again.
+    pub files: HashSet<String>,
+    /// Their findings and changes.
+    pub records: Vec<FileRecord>,
+    /// Lines not understood (their files are read again).
+    pub ignored_lines: u64,
 }
 
 impl ResumeState {
-    /// Opens (or creates) the state file; returns it with the files it already lists.
-    pub fn open(path: &Path) -> Result<(ResumeState, HashSet<String>)> {
-        let mut done = HashSet::new();
+    /// Opens (or creates) the state file; returns it with what it records.
+    pub fn open(path: &Path) -> Result<(ResumeState, Done)> {
+        let mut done = Done::default();
         match File::open(path) {
             Ok(file) => {
                 for line in BufReader::new(file).lines() {
                     let line = line.with_context(|| format!("reading {}", path.display()))?;
-                    if !line.is_empty() {
-                        done.insert(line);
+                    if line.is_empty() {
+                        continue;
+                    }
+                    match serde_json::from_str::<FileRecord>(&line) {
+                        Ok(record) => {
+                            done.files.insert(record.log_file.clone());
+                            done.records.push(record);
+                        }
+                        // A torn last line after a crash, or an old format.
+                        Err(_) => done.ignored_lines += 1,
                     }
                 }
             }
@@ -42,30 +78,30 @@ impl ResumeState {
         let state = ResumeState {
             path: path.to_owned(),
             file,
-            pending: Vec::new(),
         };
         Ok((state, done))
     }
 
-    /// Notes a finished file, to be recorded by the next `record_pending`.
-    pub fn finished(&mut self, log_file: &str) {
-        // A name with a newline could not be read back as one line.
-        if !log_file.contains('\n') && log_file != "-" {
-            self.pending.push(log_file.to_owned());
-        }
-    }
-
-    /// Records the finished files; call once their findings are written out.
-    pub fn record_pending(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
+    /// Records a file read to its end, with what it held.
+    pub fn finished(
+        &mut self,
+        log_file: &str,
+        findings: &[Finding],
+        changes: &[Change],
+    ) -> Result<()> {
+        if log_file == "-" {
             return Ok(());
         }
-        let mut text = self.pending.join("\n");
-        text.push('\n');
+        let record = FileRecord {
+            log_file: log_file.to_owned(),
+            findings: findings.to_vec(),
+            changes: changes.to_vec(),
+        };
+        let mut line = serde_json::to_string(&record).context("encoding the resume state")?;
+        line.push('\n');
         self.file
-            .write_all(text.as_bytes())
-            .with_context(|| format!("writing {}", self.path.display()))?;
-        self.pending.clear();
-        Ok(())
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.flush())
+            .with_context(|| format!("writing {}", self.path.display()))
     }
 }

@@ -2,7 +2,7 @@
 //! the printer, the progress bar, SNS alerts, the resume state and Ctrl-C,
 //! and turning the outcome into an exit status.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,13 +11,14 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trailwatch_core::exposure;
 use trailwatch_core::text::printable;
-use trailwatch_core::{Allowlist, Limits};
+use trailwatch_core::{Allowlist, Exposure, Finding, Limits};
 
 use crate::discover::Filter;
 use crate::output::{self, Format, Printer};
 use crate::replay;
-use crate::resume::ResumeState;
+use crate::resume::{Done, ResumeState};
 use crate::s3source::S3Access;
 use crate::CommonArgs;
 
@@ -89,6 +90,25 @@ fn interrupt_flag() -> Arc<AtomicBool> {
     flag
 }
 
+/// What a run prints: the findings (`replay`, `scan`) or the windows
+/// (`timeline`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewKind {
+    /// One line per finding.
+    Findings,
+    /// One line per exposure window.
+    Timeline,
+}
+
+/// What a run prints, and whether refused attempts are among it.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    /// Findings or windows.
+    pub kind: ViewKind,
+    /// Also print (and alert) `blocked` findings: failed attempts.
+    pub include_blocked: bool,
+}
+
 /// Runs a replay and reports it; returns the exit status.
 pub fn run_replay(
     inputs: Vec<String>,
@@ -96,6 +116,7 @@ pub fn run_replay(
     jobs: usize,
     remote: Remote,
     common: &CommonArgs,
+    view: View,
 ) -> Result<ExitCode> {
     let allowlist = match &common.config {
         Some(path) => Allowlist::load(path).context("loading the allowlist")?,
@@ -109,20 +130,30 @@ pub fn run_replay(
         max_findings_per_file: common.max_findings,
         ..Limits::default()
     };
-    let (mut state, already_done) = match &remote.resume {
+    let (mut state, done) = match &remote.resume {
         Some(path) => {
             let (state, done) = ResumeState::open(path)?;
             (Some(state), done)
         }
-        None => (None, HashSet::new()),
+        None => (None, Done::default()),
     };
+    let Done {
+        files: already_done,
+        records: earlier,
+        ignored_lines,
+    } = done;
+    if ignored_lines > 0 {
+        tracing::warn!(
+            ignored_lines,
+            "lines of the resume state were not understood (an older format, or cut by a crash); their files are read again"
+        );
+    }
     let stdout = io::stdout();
     let format = common.format.unwrap_or(if stdout.is_terminal() {
         Format::Table
     } else {
         Format::Jsonl
     });
-    let streaming = format == Format::Jsonl;
     let progress = progress_bar(common.no_progress || common.quiet);
     let layout = output::TableLayout::detect(&inputs);
     let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout);
@@ -143,13 +174,15 @@ pub fn run_replay(
         already_done,
         stop: interrupted.clone(),
     };
-    let mut alert_error = None;
-    let mut alerted = 0usize;
     let mut failed = Vec::new();
     let mut skipped = Vec::new();
-    let mut found: BTreeMap<_, u64> = Default::default();
-    let mut suppressed = 0u64;
-    let found_so_far = std::cell::Cell::new(0u64);
+    let mut findings = Vec::new();
+    let mut changes = Vec::new();
+    for record in earlier {
+        findings.extend(record.findings);
+        changes.extend(record.changes);
+    }
+    let findings_so_far = std::cell::Cell::new(findings.len() as u64);
     let mut write_error: Option<anyhow::Error> = None;
     let mut totals = replay::run(
         &plan,
@@ -174,65 +207,16 @@ pub fn run_replay(
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 skipped.push(message);
             }
-            let mut delivered = true;
-            let verdicts: Vec<_> = scan
-                .findings
-                .into_iter()
-                .map(|f| {
-                    let accepted = allowlist.suppression(&f).map(str::to_owned);
-                    (f, accepted)
-                })
-                .collect();
-            if let Some(alerter) = aws
-                .as_ref()
-                .and_then(|a| a.alerter.as_ref().map(|al| (a, al)))
-            {
-                let (aws, alerter) = alerter;
-                let to_alert: Vec<_> = verdicts
-                    .iter()
-                    .filter(|(_, accepted)| accepted.is_none())
-                    .map(|(f, _)| f.clone())
-                    .collect();
-                match aws.runtime.block_on(alerter.publish(&to_alert)) {
-                    Ok(n) => alerted += n,
-                    Err(e) => {
-                        delivered = false;
-                        let message = e.to_string();
-                        progress.suspend(|| eprintln!("trailwatch: error: {message}"));
-                        alert_error.get_or_insert(message);
-                    }
+            // A file read to its end is recorded with what it held, so that
+            // a resumed run folds it without reading it again.
+            if let Some(state) = state.as_mut().filter(|_| scan.error.is_none()) {
+                if let Err(e) = state.finished(&scan.log_file, &scan.findings, &scan.changes) {
+                    write_error.get_or_insert(e);
                 }
             }
-            let log_file = scan.log_file.clone();
-            let complete = scan.error.is_none();
-            for (finding, accepted) in verdicts {
-                if accepted.is_some() {
-                    suppressed += 1;
-                    if !common.show_suppressed {
-                        continue;
-                    }
-                } else {
-                    *found.entry(finding.kind).or_default() += 1;
-                    found_so_far.set(found_so_far.get() + 1);
-                }
-                if let Err(e) = printer.finding(finding, accepted) {
-                    delivered = false;
-                    write_error.get_or_insert(e.into());
-                }
-            }
-            // A file counts as done once its findings are out (and alerted).
-            if let Some(state) = state.as_mut().filter(|_| complete && delivered) {
-                state.finished(&log_file);
-                if streaming {
-                    let recorded = printer
-                        .flush()
-                        .map_err(anyhow::Error::from)
-                        .and_then(|()| state.record_pending());
-                    if let Err(e) = recorded {
-                        write_error.get_or_insert(e);
-                    }
-                }
-            }
+            findings_so_far.set(findings_so_far.get() + scan.findings.len() as u64);
+            findings.extend(scan.findings);
+            changes.extend(scan.changes);
         },
         |p| {
             progress.set_length(p.found);
@@ -242,20 +226,88 @@ pub fn run_replay(
                 "{:.0} MB, {:.0} MB/s, {} findings",
                 p.json_bytes as f64 / 1e6,
                 p.json_bytes as f64 / 1e6 / secs,
-                found_so_far.get()
+                findings_so_far.get()
             ));
         },
     );
     progress.finish_and_clear();
-    printer.finish().context("writing findings")?;
-    if let Some(state) = state.as_mut() {
-        state.record_pending()?;
-    }
     if let Some(e) = write_error {
-        return Err(e.context("writing findings"));
+        return Err(e.context("recording the resume state"));
+    }
+    // Verdicts need every change in time order: decided here, once, over
+    // all that was read (and what earlier runs recorded), never per file.
+    let timeline = exposure::judge(&mut findings, changes);
+    findings.sort_by(|a, b| {
+        (&a.event_time, &a.event_id, a.kind).cmp(&(&b.event_time, &b.event_id, b.kind))
+    });
+    let mut found: BTreeMap<_, u64> = Default::default();
+    let mut suppressed = 0u64;
+    let mut blocked = 0u64;
+    let mut alerted = 0usize;
+    let mut alert_error = None;
+    let shown: Vec<(Finding, Option<String>)> = findings
+        .into_iter()
+        .filter(|f| {
+            let keep = view.include_blocked || f.exposure != Exposure::Blocked;
+            blocked += u64::from(!keep);
+            keep
+        })
+        .map(|f| {
+            let accepted = allowlist.suppression(&f).map(str::to_owned);
+            (f, accepted)
+        })
+        .collect();
+    if let Some((aws, alerter)) = aws
+        .as_ref()
+        .and_then(|a| a.alerter.as_ref().map(|al| (a, al)))
+    {
+        let to_alert: Vec<Finding> = shown
+            .iter()
+            .filter(|(_, accepted)| accepted.is_none())
+            .map(|(f, _)| f.clone())
+            .collect();
+        match aws.runtime.block_on(alerter.publish(&to_alert)) {
+            Ok(n) => alerted += n,
+            Err(e) => {
+                let message = e.to_string();
+                eprintln!("trailwatch: error: {message}");
+                alert_error.get_or_insert(message);
+            }
+        }
+    }
+    match view.kind {
+        ViewKind::Findings => {
+            for (finding, accepted) in shown {
+                if accepted.is_some() {
+                    suppressed += 1;
+                    if !common.show_suppressed {
+                        continue;
+                    }
+                } else {
+                    *found.entry(finding.kind).or_default() += 1;
+                }
+                printer
+                    .finding(finding, accepted)
+                    .context("writing findings")?;
+            }
+            printer.finish().context("writing findings")?;
+        }
+        ViewKind::Timeline => {
+            for (finding, accepted) in &shown {
+                if accepted.is_some() {
+                    suppressed += 1;
+                } else {
+                    *found.entry(finding.kind).or_default() += 1;
+                }
+            }
+            printer
+                .windows(&timeline.windows())
+                .context("writing windows")?;
+        }
     }
     totals.findings = found;
     totals.suppressed = suppressed;
+    totals.blocked = blocked;
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     if !common.quiet {
         let mut summary = output::summary(&totals, &failed, &skipped);

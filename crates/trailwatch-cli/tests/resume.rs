@@ -1,14 +1,15 @@
 //! Interrupted replays: Ctrl-C prints a partial summary and exits 130; a
-//! replay killed outright and run again with `--resume STATE` reads the rest,
-//! and the union of the runs' findings equals one uninterrupted run.
-//! Also: the number of files open at once is bounded by the worker count.
+//! replay killed outright and run again with `--resume STATE` reads only the
+//! rest, and, since verdicts are decided over the whole archive, prints
+//! exactly what one uninterrupted run prints: the same findings with the
+//! same verdicts. Also: the number of files open at once is bounded by the
+//! worker count.
 
-use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use trailwatch_testkit::{files_under, finding_keys, workspace_root, FindingKey};
+use trailwatch_testkit::{files_under, workspace_root};
 
 /// A tree of `copies` copies of the fixture archive (distinct paths, so each
 /// copy's findings are distinct by log_file).
@@ -26,91 +27,96 @@ fn big_tree(dir: &Path, copies: usize) {
     }
 }
 
-type Key = FindingKey;
-
-fn keys(lines: &str) -> Vec<Key> {
-    finding_keys(lines).collect()
-}
-
 fn trailwatch() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
     cmd.current_dir(workspace_root());
     cmd
 }
 
-/// Starts a replay, lets it print `after` findings, sends `signal`, and
-/// returns (findings printed, exit code, stderr).
-fn interrupted_run(
-    tree: &Path,
-    state: &Path,
-    signal: &str,
-    after: usize,
-) -> (Vec<Key>, Option<i32>, String) {
-    let mut child = trailwatch()
+/// Lines of the state file: files recorded as finished.
+fn recorded(state: &Path) -> usize {
+    std::fs::read_to_string(state).map_or(0, |s| s.lines().count())
+}
+
+/// Starts a replay, waits until `after` files are recorded in the state,
+/// sends `signal`; returns (exit code, stderr).
+fn interrupted_run(tree: &Path, state: &Path, signal: &str, after: usize) -> (Option<i32>, String) {
+    let child = trailwatch()
         .args(["replay", "-j", "1", "--format", "jsonl", "--resume"])
         .arg(state)
         .arg(tree)
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut printed = String::new();
-    let mut lines = 0;
-    while lines < after {
-        let mut line = String::new();
-        if stdout.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        printed.push_str(&line);
-        lines += 1;
+    let started = Instant::now();
+    while recorded(state) < after && started.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(2));
     }
     let status = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
-    printed.push_str(&rest);
     let output = child.wait_with_output().unwrap();
     (
-        keys(&printed),
         output.status.code(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
 
-fn full_run(tree: &Path) -> BTreeSet<Key> {
-    let out = trailwatch()
-        .args(["replay", "--format", "jsonl"])
-        .arg(tree)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    keys(&String::from_utf8_lossy(&out.stdout))
-        .into_iter()
-        .collect()
-}
-
-fn resumed_run(tree: &Path, state: &Path) -> (Vec<Key>, String) {
-    let out = trailwatch()
-        .args(["replay", "--format", "jsonl", "--resume"])
-        .arg(state)
-        .arg(tree)
-        .output()
-        .unwrap();
+/// A run's JSON lines, sorted, and its stderr.
+fn run(tree: &Path, state: Option<&Path>) -> (Vec<String>, String) {
+    let mut cmd = trailwatch();
+    cmd.args(["replay", "--format", "jsonl"]);
+    if let Some(state) = state {
+        cmd.arg("--resume").arg(state);
+    }
+    let out = cmd.arg(tree).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    (keys(&String::from_utf8_lossy(&out.stdout)), stderr)
+    let mut lines: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    (lines, stderr)
+}
+
+/// The files an earlier run finished, from the summary.
+fn done_before(stderr: &str) -> usize {
+    let label = "already done in an earlier run (--resume): ";
+    let at = stderr
+        .find(label)
+        .unwrap_or_else(|| panic!("no resume line in {stderr}"))
+        + label.len();
+    stderr[at..].split(' ').next().unwrap().parse().unwrap()
+}
+
+/// The count before `label` in the summary (`N files read`).
+fn count_before(stderr: &str, label: &str) -> usize {
+    let at = stderr
+        .find(label)
+        .unwrap_or_else(|| panic!("no `{label}` in {stderr}"));
+    stderr[..at]
+        .rsplit(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
 }
 
 #[test]
-fn ctrl_c_then_resume_loses_and_repeats_nothing() {
+fn ctrl_c_then_resume_gives_exactly_the_uninterrupted_output() {
     let dir = tempfile::tempdir().unwrap();
-    big_tree(dir.path(), 40);
+    let tree = dir.path().join("tree");
+    big_tree(&tree, 40);
+    let total = files_under(&tree)
+        .iter()
+        .filter(|p| p.to_string_lossy().contains("/CloudTrail/"))
+        .count();
     let state = dir.path().join("state");
-    let (first, code, stderr) = interrupted_run(dir.path(), &state, "-INT", 100);
+    let (code, stderr) = interrupted_run(&tree, &state, "-INT", 100);
     assert_eq!(code, Some(130), "{stderr}");
     assert!(
         stderr.contains("interrupted") && stderr.contains("--resume"),
@@ -120,38 +126,36 @@ fn ctrl_c_then_resume_loses_and_repeats_nothing() {
         stderr.contains("files read"),
         "partial summary printed: {stderr}"
     );
-    let full = full_run(dir.path());
-    assert!(
-        first.len() < full.len(),
-        "the interrupt came before the end"
-    );
-    let (second, stderr) = resumed_run(dir.path(), &state);
+    let first_read = count_before(&stderr, " files read");
+    assert!(first_read < total, "the interrupt came before the end");
+    let (full, _) = run(&tree, None);
+    let (resumed, stderr) = run(&tree, Some(&state));
     assert!(
         stderr.contains("already done in an earlier run"),
         "{stderr}"
     );
-    let mut all = first.clone();
-    all.extend(second.iter().cloned());
-    let union: BTreeSet<Key> = all.iter().cloned().collect();
-    assert_eq!(union, full);
+    assert_eq!(resumed, full, "a resumed run prints what one run prints");
     // Ctrl-C lets files in flight finish and records them: nothing is read twice.
-    assert_eq!(all.len(), full.len(), "duplicates after a clean interrupt");
+    let done_before = done_before(&stderr);
+    let read_now = count_before(&stderr, " files read");
+    assert_eq!(done_before + read_now, total, "{stderr}");
 }
 
 #[test]
 fn a_killed_replay_resumes_without_losing_anything() {
     let dir = tempfile::tempdir().unwrap();
-    big_tree(dir.path(), 40);
+    let tree = dir.path().join("tree");
+    big_tree(&tree, 40);
     let state = dir.path().join("state");
-    let (first, code, _) = interrupted_run(dir.path(), &state, "-KILL", 150);
+    let (code, _) = interrupted_run(&tree, &state, "-KILL", 150);
     assert_eq!(code, None, "killed by a signal");
-    let full = full_run(dir.path());
-    assert!(first.len() < full.len(), "the kill came before the end");
-    let (second, _) = resumed_run(dir.path(), &state);
-    let union: BTreeSet<Key> = first.iter().chain(second.iter()).cloned().collect();
-    assert_eq!(union, full);
+    let (full, _) = run(&tree, None);
+    let (resumed, stderr) = run(&tree, Some(&state));
+    assert_eq!(resumed, full, "a resumed run prints what one run prints");
     // The second run read only what the first had not finished.
-    assert!(second.len() < full.len());
+    let read_now = count_before(&stderr, " files read");
+    assert!(read_now < 40 * 33, "{stderr}");
+    assert!(done_before(&stderr) >= 150, "{stderr}");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 
 use memchr::memmem;
 
+use crate::change::{change_of, Change};
 use crate::finding::{Exposure, Finding, Kind};
 use crate::record::{opt_text, Record};
 use crate::records::SkippedRecord;
@@ -96,19 +97,32 @@ fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
     }
 }
 
-/// Parses one candidate record and applies the rules to it.
+/// What one candidate record holds: its findings, and the permission
+/// change it made (or tried to make) for the exposure state.
+pub(crate) struct Detected {
+    pub findings: Vec<Finding>,
+    pub change: Option<Change>,
+}
+
+/// Parses one candidate record and applies the rules to it. A call that
+/// failed still yields its findings, marked `blocked` (it tried to make
+/// something public and was refused); the state decides every other verdict.
 pub(crate) fn detect(
     record: &[u8],
     log_file: &str,
     limits: RuleLimits,
-) -> Result<Vec<Finding>, serde_json::Error> {
+) -> Result<Detected, serde_json::Error> {
     let parsed: Record = serde_json::from_slice(record)?;
-    let exposures = rules::evaluate(&parsed, limits);
-    if exposures.is_empty() {
-        return Ok(Vec::new());
-    }
+    let change = change_of(&parsed, log_file, limits);
+    let failed = parsed.failed();
+    let hits = if failed {
+        rules::evaluate_call(&parsed, limits)
+    } else {
+        rules::evaluate(&parsed, limits)
+    };
     let text = |v| opt_text(v).unwrap_or_default().to_owned();
-    Ok(exposures
+    let error = text(&parsed.error_code);
+    let findings = hits
         .into_iter()
         .map(|e| Finding {
             event_id: text(&parsed.event_id),
@@ -116,7 +130,15 @@ pub(crate) fn detect(
             event_name: text(&parsed.event_name),
             kind: e.kind,
             severity: e.severity,
-            reason: e.reason,
+            reason: if failed {
+                format!(
+                    "refused ({}): {}",
+                    if error.is_empty() { "an error" } else { &error },
+                    e.reason
+                )
+            } else {
+                e.reason
+            },
             account: parsed.account(),
             region: text(&parsed.aws_region),
             bucket: e.bucket,
@@ -126,14 +148,17 @@ pub(crate) fn detect(
             source_ip: text(&parsed.source_ip_address),
             user_agent: text(&parsed.user_agent),
             log_file: log_file.to_owned(),
-            exposure: if e.unevaluable {
+            exposure: if failed {
+                Exposure::Blocked
+            } else if e.unevaluable {
                 Exposure::Unknown
             } else {
                 Exposure::Possible
             },
             unknown_facts: Vec::new(),
         })
-        .collect())
+        .collect();
+    Ok(Detected { findings, change })
 }
 
 /// The finding for a record skipped unevaluated, when what was seen of it

@@ -9,10 +9,14 @@
 //! splitting, a byte prefilter that rejects almost every record) → typed
 //! parse of the few candidates → the rules → [`Finding`]s,
 //! which an [`Allowlist`] may mark as accepted. Where "public" is decided:
-//! `src/rules.rs`, one file.
+//! `src/rules.rs`, one file. Each record's permission change ([`change`])
+//! is folded, in time order across every file, into the exposure state;
+//! where "effective" is decided: `src/exposure.rs`, one file.
 
 mod allowlist;
+pub mod change;
 mod detect;
+pub mod exposure;
 mod finding;
 mod inflate;
 mod peek;
@@ -33,6 +37,8 @@ pub use scan::{
 
 /// Evaluates one CloudTrail record (JSON bytes) against the rules, without
 /// the prefilter: for tests, fuzzing and tools that already hold a record.
+/// Findings of a failed call are `blocked`; the rest are judged by the
+/// exposure state only when folded with their archive (`exposure::judge`).
 pub fn detect_record(
     record: &[u8],
     log_file: &str,
@@ -45,6 +51,7 @@ pub fn detect_record(
             max_policy_bytes: limits.max_policy_bytes,
         },
     )
+    .map(|d| d.findings)
 }
 
 /// The event names the rules watch: any record with another name is skipped

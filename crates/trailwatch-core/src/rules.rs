@@ -33,6 +33,11 @@ pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "DeleteBucketPublicAccessBlock",
     "PutAccountPublicAccessBlock",
     "DeleteAccountPublicAccessBlock",
+    // Not exposures themselves, but they change whether one is effective.
+    "DeleteBucketPolicy",
+    "DeleteBucket",
+    "PutBucketOwnershipControls",
+    "DeleteBucketOwnershipControls",
 ];
 
 /// Object uploads are the bulk of S3 data events; only those that carry an
@@ -90,7 +95,16 @@ pub(crate) fn unevaluated_severity(kind: Kind) -> Severity {
 
 /// Applies every rule to one parsed record: at most one exposure per kind.
 pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Hit> {
-    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) || record.failed() {
+    if record.failed() {
+        return Vec::new();
+    }
+    evaluate_call(record, limits)
+}
+
+/// What the call asked for, whether or not it succeeded: the state engine
+/// judges failed attempts too (a refused public grant is `blocked`).
+pub(crate) fn evaluate_call(record: &Record, limits: RuleLimits) -> Vec<Hit> {
+    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) {
         return Vec::new();
     }
     let params = record.params();
@@ -546,21 +560,33 @@ fn narrow_ip_range(value: &str) -> bool {
 // ---------------------------------------------------------------------------
 // Block Public Access: every one of the four flags must be true.
 
-const BPA_FLAGS: [&str; 4] = [
+/// The four Block Public Access flags, in the order the state keeps them.
+pub(crate) const BPA_FLAGS: [&str; 4] = [
     "BlockPublicAcls",
     "IgnorePublicAcls",
     "BlockPublicPolicy",
     "RestrictPublicBuckets",
 ];
 
-fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
+/// The four flags a Put...PublicAccessBlock call sets, in `BPA_FLAGS`
+/// order (an omitted flag is false).
+pub(crate) fn bpa_flags(params: &Value) -> [bool; 4] {
     let config = field(params, "PublicAccessBlockConfiguration").unwrap_or(&Value::Null);
-    let is_true = |flag: &str| match field(config, flag).map(scalar) {
+    BPA_FLAGS.map(|flag| match field(config, flag).map(scalar) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
         _ => false,
-    };
-    let off: Vec<&str> = BPA_FLAGS.into_iter().filter(|f| !is_true(f)).collect();
+    })
+}
+
+fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
+    let flags = bpa_flags(params);
+    let off: Vec<&str> = BPA_FLAGS
+        .into_iter()
+        .zip(flags)
+        .filter(|(_, on)| !on)
+        .map(|(f, _)| f)
+        .collect();
     if off.is_empty() {
         return None;
     }

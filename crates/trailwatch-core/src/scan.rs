@@ -9,6 +9,7 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
+use crate::change::Change;
 use crate::detect::{detect, unevaluated, Prefilter, EVENT_NAME_PATTERN};
 use crate::finding::Finding;
 use crate::inflate::{Inflated, Inflater};
@@ -162,6 +163,9 @@ pub struct FileScan {
     /// The records skipped, in file order: the first [`MAX_SKIPPED_LISTED`]
     /// (`stats.skipped_records` counts them all).
     pub skipped: Vec<SkippedRecord>,
+    /// The permission changes the file's records made or tried to make, in
+    /// file order: what the exposure state folds (`exposure::judge`).
+    pub changes: Vec<Change>,
 }
 
 /// Scans log files one after another, reusing its buffers: one per worker.
@@ -323,6 +327,7 @@ impl Scanner {
             dropped: 0,
         };
         let mut skipped = Vec::new();
+        let mut changes = Vec::new();
         let mut skip = |record: SkippedRecord, stats: &mut FileStats, kept: &mut Findings| {
             stats.skipped_records += 1;
             if let Some(finding) = unevaluated(&record, log_file) {
@@ -356,7 +361,10 @@ impl Scanner {
             }
             stats.candidates += 1;
             match detect(record.bytes, log_file, rule_limits) {
-                Ok(found) => found.into_iter().for_each(|f| kept.add(f)),
+                Ok(detected) => {
+                    detected.findings.into_iter().for_each(|f| kept.add(f));
+                    changes.extend(detected.change);
+                }
                 Err(source) => {
                     let invalid = SkippedRecord {
                         index,
@@ -385,6 +393,7 @@ impl Scanner {
                 kind,
             }),
             skipped,
+            changes,
         };
         (scan, reader.into_buffer())
     }
@@ -402,6 +411,7 @@ impl FileScan {
                 kind,
             }),
             skipped: Vec::new(),
+            changes: Vec::new(),
         }
     }
 }

@@ -165,7 +165,7 @@ fn depth(v: &Value) -> usize {
 }
 
 /// Rule engine on one record: never panics; at most one finding per kind;
-/// nothing for other services or failed calls.
+/// nothing for other services; a failed call only as `blocked`.
 pub fn record(data: &[u8]) {
     let limits = limits();
     let Ok(findings) = trailwatch_core::detect_record(data, "f", &limits) else {
@@ -197,14 +197,22 @@ pub fn record(data: &[u8]) {
         Some(json!("s3.amazonaws.com")),
         "a finding from another service"
     );
-    for key in ["errorCode", "errorMessage"] {
-        let failed = match value.get(key) {
+    let failed = ["errorCode", "errorMessage"]
+        .iter()
+        .any(|key| match value.get(key) {
             None | Some(Value::Null) => false,
             Some(Value::String(s)) => !s.is_empty(),
             Some(Value::Array(a)) => a.iter().any(|v| !v.is_null() && v != &json!("")),
             Some(_) => true,
-        };
-        assert!(!failed, "a finding from a failed call");
+        });
+    // A failed call's findings, and only those, are `blocked`: a refused
+    // call never claims an exposure.
+    for finding in &findings {
+        assert_eq!(
+            finding.exposure == trailwatch_core::Exposure::Blocked,
+            failed,
+            "blocked if and only if the call failed"
+        );
     }
 }
 

@@ -23,7 +23,7 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use thiserror::Error;
 use trailwatch_aws::{scan_object, unreadable_log_finding, AlertError, FetchError, SnsAlerter};
-use trailwatch_core::{Allowlist, Limits, ScanError};
+use trailwatch_core::{exposure, Allowlist, Exposure, Limits, ScanError};
 
 pub use settings::{AllowlistSource, Settings, SettingsError};
 
@@ -36,6 +36,7 @@ pub struct App {
     allowlist: Allowlist,
     limits: Limits,
     allowed_buckets: Option<Vec<String>>,
+    alert_blocked: bool,
     metrics: metrics::Emitter,
 }
 
@@ -77,6 +78,7 @@ impl App {
             allowlist,
             limits: settings.limits,
             allowed_buckets: settings.allowed_buckets,
+            alert_blocked: settings.alert_blocked,
             metrics: metrics::Emitter::stdout(settings.metrics),
         })
     }
@@ -258,9 +260,19 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     if unlisted > 0 {
         tracing::error!(%bucket, %key, unlisted, "more records skipped than are listed");
     }
+    // In the Lambda the file alone is the archive: its changes, in time
+    // order, decide its findings' verdicts.
+    let mut findings = scan.findings;
+    exposure::judge(&mut findings, scan.changes);
     let mut alerts = Vec::new();
     let mut suppressed = 0usize;
-    for finding in scan.findings {
+    let mut blocked = 0usize;
+    for finding in findings {
+        if finding.exposure == Exposure::Blocked && !app.alert_blocked {
+            blocked += 1;
+            tracing::info!(event_id = %finding.event_id, kind = %finding.kind, "refused attempt (blocked); not alerted without TRAILWATCH_ALERT_BLOCKED=true");
+            continue;
+        }
         match app.allowlist.suppression(&finding) {
             Some(reason) => {
                 suppressed += 1;
@@ -285,6 +297,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
         skipped_records = scan.stats.skipped_records,
         findings = alerts.len(),
         suppressed,
+        blocked,
         duration_ms = started.elapsed().as_millis() as u64,
         "log file scanned"
     );

@@ -33,6 +33,9 @@ pub struct Settings {
     /// `TRAILWATCH_ALLOWED_BUCKETS` (comma-separated): events naming other
     /// buckets are refused. Unset: any bucket.
     pub allowed_buckets: Option<Vec<String>>,
+    /// `TRAILWATCH_ALERT_BLOCKED=true`: also alert refused attempts
+    /// (findings whose call failed, `exposure: blocked`). Default false.
+    pub alert_blocked: bool,
     /// `TRAILWATCH_METRICS_NAMESPACE` (default `trailwatch`) and the
     /// `FunctionName` dimension (`AWS_LAMBDA_FUNCTION_NAME`) of the EMF
     /// metrics.
@@ -124,6 +127,17 @@ impl Settings {
             }
             metrics.namespace = namespace;
         }
+        let alert_blocked = match get("TRAILWATCH_ALERT_BLOCKED").as_deref() {
+            None => false,
+            Some(v) if v.eq_ignore_ascii_case("true") => true,
+            Some(v) if v.eq_ignore_ascii_case("false") => false,
+            Some(v) => {
+                return Err(SettingsError::Invalid {
+                    name: "TRAILWATCH_ALERT_BLOCKED",
+                    problem: format!("`{v}` is neither true nor false"),
+                })
+            }
+        };
         if let Some(function_name) = get("AWS_LAMBDA_FUNCTION_NAME") {
             metrics.function_name = function_name;
         }
@@ -132,6 +146,7 @@ impl Settings {
             allowlist,
             limits,
             allowed_buckets,
+            alert_blocked,
             metrics,
         })
     }

@@ -1747,10 +1747,18 @@ fn finding_actor_for_each_identity_type() {
 }
 
 #[test]
-fn detect_record_rejects_non_json_and_skips_failures() {
+fn detect_record_rejects_non_json_and_marks_failures_blocked() {
     let limits = crate::Limits::default();
     assert!(crate::detect_record(b"{\"eventName\":", LOG_FILE, &limits).is_err());
     let mut v = bucket_acl(json!({"x-amz-acl": "public-read"}));
+    assert_eq!(detect(&v)[0].exposure, crate::Exposure::Possible);
     v["errorCode"] = json!("AccessDenied");
-    assert!(detect(&v).is_empty());
+    let refused = detect(&v);
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].exposure, crate::Exposure::Blocked);
+    assert!(
+        refused[0].reason.starts_with("refused (AccessDenied): "),
+        "{}",
+        refused[0].reason
+    );
 }

@@ -1,0 +1,418 @@
+//! From a parsed record to the permission change it makes (or tried to make):
+//! the input of the exposure state in `exposure.rs`.
+//!
+//! Every permission-relevant S3 call becomes one [`Change`], whether it
+//! grants, removes or failed: a private ACL closes a window as surely as a
+//! public one opens it, and a refused call proves something about the
+//! settings that refused it. What counts as a public grant is decided by the
+//! rules (`rules.rs`); this module only says what the call set.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::finding::{Kind, Severity};
+use crate::record::{field, field_text, opt_text, scalar, Record};
+use crate::rules::{self, Hit, RuleLimits, S3_EVENT_SOURCE};
+
+/// A public grant as the rules judged it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    /// Which rule.
+    pub kind: Kind,
+    /// How bad.
+    pub severity: Severity,
+    /// Why, in one sentence.
+    pub reason: String,
+}
+
+/// What one call set (or tried to set).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum What {
+    /// A bucket ACL set: public (`grant`) or private.
+    BucketAcl {
+        /// The bucket.
+        bucket: String,
+        /// The public grant, if the ACL is public.
+        grant: Option<Grant>,
+    },
+    /// A bucket created: with the ACL and ownership its request set.
+    CreateBucket {
+        /// The bucket.
+        bucket: String,
+        /// A public ACL set at creation.
+        grant: Option<Grant>,
+        /// ACLs enabled by the request's `x-amz-object-ownership`, if set.
+        acls_enabled: Option<bool>,
+    },
+    /// An object ACL set (PutObjectAcl, or an upload carrying an ACL).
+    ObjectAcl {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+        /// The public grant, if the ACL is public.
+        grant: Option<Grant>,
+    },
+    /// A bucket policy set: public, private, or not evaluable.
+    BucketPolicy {
+        /// The bucket.
+        bucket: String,
+        /// The public statement, if public.
+        grant: Option<Grant>,
+        /// The policy could not be evaluated (not logged, not JSON, too large).
+        unevaluable: bool,
+    },
+    /// The bucket policy deleted.
+    BucketPolicyDeleted {
+        /// The bucket.
+        bucket: String,
+    },
+    /// An access point policy set.
+    AccessPointPolicy {
+        /// The access point.
+        access_point: String,
+        /// The public statement, if public.
+        grant: Option<Grant>,
+        /// The policy could not be evaluated.
+        unevaluable: bool,
+    },
+    /// Bucket Block Public Access set (or deleted: all four off).
+    BucketBpa {
+        /// The bucket.
+        bucket: String,
+        /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+        flags: [bool; 4],
+    },
+    /// Account Block Public Access set (or deleted: all four off).
+    AccountBpa {
+        /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+        flags: [bool; 4],
+    },
+    /// Ownership controls set (`acls_enabled` false for BucketOwnerEnforced)
+    /// or deleted (ACLs enabled).
+    Ownership {
+        /// The bucket.
+        bucket: String,
+        /// Whether ACLs take effect afterwards.
+        acls_enabled: bool,
+    },
+    /// The bucket deleted: every window of it ends.
+    DeleteBucket {
+        /// The bucket.
+        bucket: String,
+    },
+}
+
+/// One permission change, with where and when it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// `eventID`.
+    pub event_id: String,
+    /// `eventTime`, as logged.
+    pub event_time: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// The account the resource lives in.
+    pub account: String,
+    /// `awsRegion`.
+    pub region: String,
+    /// Who made the call.
+    pub actor_arn: String,
+    /// The log file the record came from.
+    pub log_file: String,
+    /// `errorCode` when the call failed: it changed nothing.
+    pub error_code: Option<String>,
+    /// What it set.
+    pub what: What,
+}
+
+impl Change {
+    /// The order changes are folded in: `eventTime`, then `eventID`. A
+    /// record whose time is missing or not CloudTrail's ISO-8601 form is
+    /// ordered last, never dropped.
+    pub fn order_key(&self) -> (bool, &str, &str) {
+        (
+            !is_iso_time(&self.event_time),
+            self.event_time.as_str(),
+            self.event_id.as_str(),
+        )
+    }
+
+    /// Whether the call failed.
+    pub fn failed(&self) -> bool {
+        self.error_code.is_some()
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` (what CloudTrail writes), which sorts as text.
+fn is_iso_time(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() == 20
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// The change a parsed S3 record makes, if it is permission-relevant.
+pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> Option<Change> {
+    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) {
+        return None;
+    }
+    let name = opt_text(&record.event_name).unwrap_or_default();
+    let hits = rules::evaluate_call(record, limits);
+    let hit = |kind: Kind| hits.iter().find(|h| h.kind == kind);
+    let grant = |kind: Kind| {
+        hit(kind).filter(|h| !h.unevaluable).map(|h: &Hit| Grant {
+            kind: h.kind,
+            severity: h.severity,
+            reason: h.reason.clone(),
+        })
+    };
+    let params = record.params();
+    let bucket = || rules::bucket_name(record);
+    let what = match name {
+        "PutBucketAcl" => What::BucketAcl {
+            bucket: bucket()?,
+            grant: grant(Kind::BucketAclPublic),
+        },
+        "CreateBucket" => What::CreateBucket {
+            bucket: bucket()?,
+            grant: grant(Kind::BucketAclPublic),
+            acls_enabled: field_text(params, "x-amz-object-ownership").map(acls_enabled_by),
+        },
+        "PutObjectAcl" | "PutObject" | "CopyObject" | "CreateMultipartUpload" => {
+            let grant = grant(Kind::ObjectAclPublic);
+            // An upload without an ACL changes no permission.
+            if name != "PutObjectAcl" && grant.is_none() && !carries_acl(params) {
+                return None;
+            }
+            What::ObjectAcl {
+                bucket: bucket()?,
+                key: field_text(params, "key")?.to_owned(),
+                grant,
+            }
+        }
+        "PutBucketPolicy" => What::BucketPolicy {
+            bucket: bucket()?,
+            grant: grant(Kind::BucketPolicyPublic),
+            unevaluable: hit(Kind::BucketPolicyPublic).is_some_and(|h| h.unevaluable),
+        },
+        "DeleteBucketPolicy" => What::BucketPolicyDeleted { bucket: bucket()? },
+        "PutAccessPointPolicy" => {
+            let found = hit(Kind::AccessPointPolicyPublic);
+            What::AccessPointPolicy {
+                access_point: found
+                    .and_then(|h| h.bucket.clone())
+                    .or_else(|| field_text(params, "name").map(str::to_owned))?,
+                grant: grant(Kind::AccessPointPolicyPublic),
+                unevaluable: found.is_some_and(|h| h.unevaluable),
+            }
+        }
+        "PutBucketPublicAccessBlock" => What::BucketBpa {
+            bucket: bucket()?,
+            flags: rules::bpa_flags(params),
+        },
+        "DeleteBucketPublicAccessBlock" => What::BucketBpa {
+            bucket: bucket()?,
+            flags: [false; 4],
+        },
+        "PutAccountPublicAccessBlock" => What::AccountBpa {
+            flags: rules::bpa_flags(params),
+        },
+        "DeleteAccountPublicAccessBlock" => What::AccountBpa { flags: [false; 4] },
+        "PutBucketOwnershipControls" => What::Ownership {
+            bucket: bucket()?,
+            acls_enabled: object_ownership(params).is_none_or(acls_enabled_by),
+        },
+        "DeleteBucketOwnershipControls" => What::Ownership {
+            bucket: bucket()?,
+            acls_enabled: true,
+        },
+        "DeleteBucket" => What::DeleteBucket { bucket: bucket()? },
+        _ => return None,
+    };
+    let text = |v: &Option<Value>| opt_text(v).unwrap_or_default().to_owned();
+    let error_code = opt_text(&record.error_code)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .or_else(|| record.failed().then(|| "error".to_owned()));
+    let account = match &what {
+        What::AccountBpa { .. } => field_text(params, "x-amz-account-id")
+            .map(str::to_owned)
+            .unwrap_or_else(|| record.account()),
+        _ => record.account(),
+    };
+    Some(Change {
+        event_id: text(&record.event_id),
+        event_time: text(&record.event_time),
+        event_name: name.to_owned(),
+        account,
+        region: text(&record.aws_region),
+        actor_arn: record.actor_arn(),
+        log_file: log_file.to_owned(),
+        error_code,
+        what,
+    })
+}
+
+/// `BucketOwnerEnforced` disables ACLs; `ObjectWriter` and
+/// `BucketOwnerPreferred` leave them on.
+fn acls_enabled_by(ownership: &str) -> bool {
+    !ownership.eq_ignore_ascii_case("BucketOwnerEnforced")
+}
+
+/// `ObjectOwnership` anywhere in an `OwnershipControls` request (its rule
+/// may be an object or a one-element list).
+fn object_ownership(params: &Value) -> Option<&str> {
+    fn find(v: &Value, depth: usize) -> Option<&str> {
+        if depth > 6 {
+            return None;
+        }
+        match scalar(v) {
+            Value::Object(map) => map.iter().find_map(|(k, v)| {
+                if k.eq_ignore_ascii_case("ObjectOwnership") {
+                    crate::record::text(v)
+                } else {
+                    find(v, depth + 1)
+                }
+            }),
+            Value::Array(items) => items.iter().find_map(|v| find(v, depth + 1)),
+            _ => None,
+        }
+    }
+    find(field(params, "OwnershipControls")?, 0)
+}
+
+/// Whether an upload's request names an ACL at all (a private one replaces
+/// a public object ACL).
+fn carries_acl(params: &Value) -> bool {
+    scalar(params).as_object().is_some_and(|map| {
+        map.keys().any(|k| {
+            let k = k.to_ascii_lowercase();
+            rules::UPLOAD_ACL_MARKERS.iter().any(|m| k.contains(m))
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(record: serde_json::Value) -> Option<Change> {
+        let parsed: Record = serde_json::from_value(record).unwrap();
+        change_of(
+            &parsed,
+            "f",
+            RuleLimits {
+                max_policy_bytes: 1 << 20,
+            },
+        )
+    }
+
+    fn s3(name: &str, params: serde_json::Value) -> serde_json::Value {
+        serde_json::json!({"eventSource":"s3.amazonaws.com","eventName":name,"eventID":"e",
+            "eventTime":"2024-01-01T00:00:00Z","recipientAccountId":"111122223333",
+            "requestParameters":params})
+    }
+
+    #[test]
+    fn private_and_public_acls_both_change_the_state() {
+        let public = change(s3(
+            "PutBucketAcl",
+            serde_json::json!({"bucketName":"b","x-amz-acl":["public-read"]}),
+        ))
+        .unwrap();
+        assert!(matches!(
+            public.what,
+            What::BucketAcl { grant: Some(_), .. }
+        ));
+        let private = change(s3(
+            "PutBucketAcl",
+            serde_json::json!({"bucketName":"b","x-amz-acl":["private"]}),
+        ))
+        .unwrap();
+        assert!(matches!(private.what, What::BucketAcl { grant: None, .. }));
+        // An upload without an ACL changes nothing; with a private one it does.
+        assert!(change(s3(
+            "PutObject",
+            serde_json::json!({"bucketName":"b","key":"k"})
+        ))
+        .is_none());
+        let private_upload = change(s3(
+            "PutObject",
+            serde_json::json!({"bucketName":"b","key":"k","x-amz-acl":"private"}),
+        ))
+        .unwrap();
+        assert!(matches!(
+            private_upload.what,
+            What::ObjectAcl { grant: None, .. }
+        ));
+    }
+
+    #[test]
+    fn failed_calls_are_changes_with_their_error() {
+        let mut record = s3(
+            "PutBucketPolicy",
+            serde_json::json!({"bucketName":"b","bucketPolicy":{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject"}]}}),
+        );
+        record["errorCode"] = "AccessDenied".into();
+        let c = change(record).unwrap();
+        assert_eq!(c.error_code.as_deref(), Some("AccessDenied"));
+        assert!(matches!(c.what, What::BucketPolicy { grant: Some(_), .. }));
+    }
+
+    #[test]
+    fn ownership_bpa_and_deletions() {
+        let enforced = change(s3(
+            "PutBucketOwnershipControls",
+            serde_json::json!({"bucketName":"b","OwnershipControls":{"Rule":{"ObjectOwnership":"BucketOwnerEnforced"}}}),
+        ))
+        .unwrap();
+        assert!(matches!(
+            enforced.what,
+            What::Ownership {
+                acls_enabled: false,
+                ..
+            }
+        ));
+        let writer = change(s3(
+            "PutBucketOwnershipControls",
+            serde_json::json!({"bucketName":"b","OwnershipControls":{"Rule":[{"ObjectOwnership":"ObjectWriter"}]}}),
+        ))
+        .unwrap();
+        assert!(matches!(
+            writer.what,
+            What::Ownership {
+                acls_enabled: true,
+                ..
+            }
+        ));
+        let bpa = change(s3(
+            "PutBucketPublicAccessBlock",
+            serde_json::json!({"bucketName":"b","PublicAccessBlockConfiguration":{"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":true}}),
+        ))
+        .unwrap();
+        assert_eq!(
+            bpa.what,
+            What::BucketBpa {
+                bucket: "b".into(),
+                flags: [true, true, true, false]
+            }
+        );
+        let gone = change(s3("DeleteAccountPublicAccessBlock", serde_json::json!({}))).unwrap();
+        assert_eq!(gone.what, What::AccountBpa { flags: [false; 4] });
+        assert_eq!(gone.account, "111122223333");
+    }
+
+    #[test]
+    fn times_order_as_text_and_bad_times_last() {
+        assert!(is_iso_time("2024-01-01T00:00:00Z"));
+        assert!(!is_iso_time("2024-01-01 00:00:00"));
+        assert!(!is_iso_time(""));
+    }
+}

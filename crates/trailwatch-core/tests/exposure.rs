@@ -1,0 +1,435 @@
+//! The exposure state (`exposure.rs`) on hand-written multi-file archives:
+//! verdicts, windows, what a successful call proves, the April 2023
+//! defaults, deletions, refusals, and that the result depends on neither the
+//! order of files nor the order of records across them.
+
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use trailwatch_core::exposure::{judge, Level, Via, Window};
+use trailwatch_core::{Exposure, Finding, Limits, Scanner};
+
+const ACCOUNT: &str = "111122223333";
+
+/// One S3 management record. `n` orders it: second `n` of 2024-05-01
+/// unless `time` is given.
+fn record(n: u32, name: &str, params: Value) -> Value {
+    json!({
+        "eventVersion": "1.09",
+        "userIdentity": {"type": "IAMUser", "arn": format!("arn:aws:iam::{ACCOUNT}:user/u{n}"), "accountId": ACCOUNT},
+        "eventTime": format!("2024-05-01T10:{:02}:{:02}Z", n / 60, n % 60),
+        "eventSource": "s3.amazonaws.com",
+        "eventName": name,
+        "awsRegion": "eu-west-1",
+        "requestParameters": params,
+        "eventID": format!("e{n:04}"),
+        "recipientAccountId": ACCOUNT,
+    })
+}
+
+fn at(mut record: Value, time: &str) -> Value {
+    record["eventTime"] = time.into();
+    record
+}
+
+fn failed(mut record: Value, code: &str) -> Value {
+    record["errorCode"] = code.into();
+    record["errorMessage"] = "refused".into();
+    record
+}
+
+fn public_policy(bucket: &str) -> Value {
+    json!({"bucketName": bucket, "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": format!("arn:aws:s3:::{bucket}/*")}]}})
+}
+
+fn private_policy(bucket: &str) -> Value {
+    json!({"bucketName": bucket, "bucketPolicy": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{ACCOUNT}:root")},
+         "Action": "s3:GetObject", "Resource": format!("arn:aws:s3:::{bucket}/*")}]}})
+}
+
+fn bpa(bucket: Option<&str>, flags: [bool; 4]) -> Value {
+    let config = json!({"BlockPublicAcls": flags[0], "IgnorePublicAcls": flags[1],
+        "BlockPublicPolicy": flags[2], "RestrictPublicBuckets": flags[3]});
+    match bucket {
+        Some(b) => json!({"bucketName": b, "PublicAccessBlockConfiguration": config}),
+        None => json!({"PublicAccessBlockConfiguration": config}),
+    }
+}
+
+fn acl(bucket: &str, canned: &str) -> Value {
+    json!({"bucketName": bucket, "x-amz-acl": [canned], "acl": [""]})
+}
+
+/// Scans each file, then judges every finding with every change.
+fn archive(files: &[Vec<Value>]) -> (Vec<Finding>, Vec<Window>) {
+    let mut scanner = Scanner::new(Limits::default());
+    let mut findings = Vec::new();
+    let mut changes = Vec::new();
+    for (i, records) in files.iter().enumerate() {
+        let doc = json!({ "Records": records }).to_string();
+        let scan = scanner.scan_bytes(&format!("file-{i}"), doc.as_bytes());
+        assert!(scan.error.is_none(), "{:?}", scan.error);
+        findings.extend(scan.findings);
+        changes.extend(scan.changes);
+    }
+    let timeline = judge(&mut findings, changes);
+    findings.sort_by(|a, b| (&a.event_id, a.kind).cmp(&(&b.event_id, b.kind)));
+    (findings, timeline.windows())
+}
+
+fn verdict(findings: &[Finding], event_id: &str) -> (Exposure, Vec<String>) {
+    let f = findings
+        .iter()
+        .find(|f| f.event_id == event_id)
+        .unwrap_or_else(|| panic!("no finding {event_id}: {findings:#?}"));
+    (f.exposure, f.unknown_facts.clone())
+}
+
+/// Windows as (bucket, level, opened by, closed by).
+fn spans(windows: &[Window]) -> Vec<(String, Level, Option<String>, Option<String>)> {
+    windows
+        .iter()
+        .map(|w| {
+            (
+                w.key.as_ref().map_or_else(
+                    || w.bucket.clone().unwrap_or_default(),
+                    |k| format!("{}/{k}", w.bucket.clone().unwrap_or_default()),
+                ),
+                w.exposure,
+                w.opened_by.as_ref().map(|b| b.event_id.clone()),
+                w.closed_by.as_ref().map(|b| b.event_id.clone()),
+            )
+        })
+        .collect()
+}
+
+fn s(id: &str) -> Option<String> {
+    Some(id.to_owned())
+}
+
+/// The console's "turn off Block Public Access, then add a public policy",
+/// with the account's own BPA deleted earlier: every deciding fact is known.
+#[test]
+fn console_bpa_off_then_public_policy_is_effective() {
+    let (findings, windows) = archive(&[
+        vec![
+            record(1, "DeleteAccountPublicAccessBlock", json!({})),
+            record(2, "CreateBucket", json!({"bucketName": "web"})),
+        ],
+        vec![
+            record(
+                3,
+                "DeleteBucketPublicAccessBlock",
+                json!({"bucketName": "web"}),
+            ),
+            record(4, "PutBucketPolicy", public_policy("web")),
+        ],
+    ]);
+    // Deleting the bucket's BPA left nothing public yet.
+    assert_eq!(verdict(&findings, "e0003").0, Exposure::Weakened);
+    assert_eq!(verdict(&findings, "e0004"), (Exposure::Effective, vec![]));
+    assert_eq!(
+        spans(&windows),
+        [("web".into(), Level::Effective, s("e0004"), None)]
+    );
+    assert_eq!(
+        windows[0].via.iter().copied().collect::<Vec<_>>(),
+        [Via::BucketPolicy]
+    );
+    assert_eq!(
+        windows[0].opened_at.as_deref(),
+        Some("2024-05-01T10:00:04Z")
+    );
+}
+
+/// Without the account's BPA in the archive, the same policy is only
+/// possible, and the verdict names what it rests on.
+#[test]
+fn an_unseen_account_setting_makes_it_possible_and_says_which() {
+    let (findings, _) = archive(&[vec![
+        record(1, "CreateBucket", json!({"bucketName": "web"})),
+        record(
+            2,
+            "DeleteBucketPublicAccessBlock",
+            json!({"bucketName": "web"}),
+        ),
+        record(3, "PutBucketPolicy", public_policy("web")),
+    ]]);
+    assert_eq!(
+        verdict(&findings, "e0003"),
+        (
+            Exposure::Possible,
+            vec![format!("account {ACCOUNT} RestrictPublicBuckets")]
+        )
+    );
+}
+
+/// A public ACL under IgnorePublicAcls is latent; deleting the bucket's BPA
+/// brings it back to life, and the finding names the grant it revived.
+#[test]
+fn latent_acl_then_bpa_deleted_is_a_reactivation() {
+    let (findings, windows) = archive(&[vec![
+        at(
+            record(1, "CreateBucket", json!({"bucketName": "old"})),
+            "2020-01-01T00:00:00Z",
+        ),
+        record(2, "DeleteAccountPublicAccessBlock", json!({})),
+        record(
+            3,
+            "PutBucketPublicAccessBlock",
+            bpa(Some("old"), [false, true, false, false]),
+        ),
+        record(4, "PutBucketAcl", acl("old", "public-read")),
+        record(
+            5,
+            "DeleteBucketPublicAccessBlock",
+            json!({"bucketName": "old"}),
+        ),
+    ]]);
+    assert_eq!(verdict(&findings, "e0004").0, Exposure::Latent);
+    let revival = findings.iter().find(|f| f.event_id == "e0005").unwrap();
+    assert_eq!(revival.exposure, Exposure::Effective);
+    assert!(
+        revival
+            .reason
+            .contains("brings back to life the bucket-acl-public set at 2024-05-01T10:00:04Z"),
+        "{}",
+        revival.reason
+    );
+    assert_eq!(
+        spans(&windows),
+        [
+            ("old".into(), Level::Latent, s("e0004"), s("e0005")),
+            ("old".into(), Level::Effective, s("e0005"), None),
+        ]
+    );
+}
+
+/// ACLs disabled (BucketOwnerEnforced) neutralise an old public object ACL;
+/// re-enabling them restores it.
+#[test]
+fn acls_disabled_then_re_enabled_restores_an_old_public_object_acl() {
+    let object_acl = json!({"bucketName": "files", "key": "a.txt", "x-amz-acl": "public-read"});
+    let (_, windows) = archive(&[vec![
+        at(
+            record(1, "CreateBucket", json!({"bucketName": "files"})),
+            "2019-06-01T00:00:00Z",
+        ),
+        record(2, "DeleteAccountPublicAccessBlock", json!({})),
+        record(3, "PutObjectAcl", object_acl),
+        record(
+            4,
+            "PutBucketOwnershipControls",
+            json!({"bucketName": "files", "OwnershipControls": {"Rule": {"ObjectOwnership": "BucketOwnerEnforced"}}}),
+        ),
+        record(
+            5,
+            "PutBucketOwnershipControls",
+            json!({"bucketName": "files", "OwnershipControls": {"Rule": {"ObjectOwnership": "ObjectWriter"}}}),
+        ),
+    ]]);
+    assert_eq!(
+        spans(&windows),
+        [
+            (
+                "files/a.txt".into(),
+                Level::Effective,
+                s("e0003"),
+                s("e0004")
+            ),
+            ("files/a.txt".into(), Level::Latent, s("e0004"), s("e0005")),
+            ("files/a.txt".into(), Level::Effective, s("e0005"), None),
+        ]
+    );
+    assert_eq!(windows[0].resource_type, "object");
+}
+
+/// The account setting is global: set in one Region, it neutralises a
+/// bucket in another.
+#[test]
+fn account_bpa_in_one_region_applies_to_a_bucket_in_another() {
+    let mut account_on = record(2, "PutAccountPublicAccessBlock", bpa(None, [true; 4]));
+    account_on["awsRegion"] = "us-east-1".into();
+    let (findings, _) = archive(&[
+        vec![account_on],
+        vec![
+            at(
+                record(1, "CreateBucket", json!({"bucketName": "b"})),
+                "2020-01-01T00:00:00Z",
+            ),
+            // Refused by the account setting: blocked, and it changes nothing.
+            failed(
+                record(3, "PutBucketPolicy", public_policy("b")),
+                "AccessDenied",
+            ),
+        ],
+    ]);
+    assert_eq!(verdict(&findings, "e0003").0, Exposure::Blocked);
+}
+
+/// A public policy replaced by a private one: the window closes at the
+/// replacement; deleting and re-creating the bucket starts a new life.
+#[test]
+fn windows_close_on_private_policy_and_on_delete_bucket() {
+    let (findings, windows) = archive(&[vec![
+        record(1, "DeleteAccountPublicAccessBlock", json!({})),
+        at(
+            record(2, "CreateBucket", json!({"bucketName": "b"})),
+            "2020-01-01T00:00:00Z",
+        ),
+        record(3, "PutBucketPolicy", public_policy("b")),
+        record(4, "PutBucketPolicy", private_policy("b")),
+        record(5, "PutBucketAcl", acl("b", "public-read-write")),
+        record(6, "DeleteBucket", json!({"bucketName": "b"})),
+        // A new bucket of the same name after April 2023: all four BPA
+        // flags on and ACLs off by default.
+        record(7, "CreateBucket", json!({"bucketName": "b"})),
+        record(8, "PutBucketAcl", acl("b", "public-read")),
+    ]]);
+    assert_eq!(
+        spans(&windows),
+        [
+            ("b".into(), Level::Effective, s("e0003"), s("e0004")),
+            ("b".into(), Level::Effective, s("e0005"), s("e0006")),
+            ("b".into(), Level::Latent, s("e0008"), None),
+        ]
+    );
+    assert_eq!(verdict(&findings, "e0008").0, Exposure::Latent);
+}
+
+/// April 2023: before 2023-04-01 a new bucket has no BPA and ACLs on; from
+/// 2023-04-28 all on and ACLs off; in between, unknown.
+#[test]
+fn april_2023_defaults_on_both_sides_of_the_date() {
+    let create = |n, bucket: &str, time: &str| {
+        at(
+            record(n, "CreateBucket", json!({"bucketName": bucket})),
+            time,
+        )
+    };
+    let (findings, _) = archive(&[vec![
+        record(1, "DeleteAccountPublicAccessBlock", json!({})),
+        create(2, "before", "2023-03-31T23:59:59Z"),
+        create(3, "between", "2023-04-15T00:00:00Z"),
+        create(4, "after", "2023-04-28T00:00:00Z"),
+        record(5, "PutBucketAcl", acl("before", "public-read")),
+        record(6, "PutBucketAcl", acl("between", "public-read")),
+        record(7, "PutBucketAcl", acl("after", "public-read")),
+    ]]);
+    assert_eq!(verdict(&findings, "e0005"), (Exposure::Effective, vec![]));
+    assert_eq!(
+        verdict(&findings, "e0006"),
+        (
+            Exposure::Possible,
+            vec!["bucket between IgnorePublicAcls".to_owned()]
+        )
+    );
+    assert_eq!(verdict(&findings, "e0007").0, Exposure::Latent);
+}
+
+/// A record without a usable eventTime is ordered last, never dropped.
+#[test]
+fn a_record_without_a_time_is_ordered_last() {
+    let mut timeless = record(1, "PutBucketPolicy", private_policy("b"));
+    timeless["eventTime"] = "yesterday".into();
+    let (_, windows) = archive(&[vec![
+        timeless,
+        record(2, "DeleteAccountPublicAccessBlock", json!({})),
+        at(
+            record(3, "CreateBucket", json!({"bucketName": "b"})),
+            "2020-01-01T00:00:00Z",
+        ),
+        record(4, "PutBucketPolicy", public_policy("b")),
+    ]]);
+    assert_eq!(
+        spans(&windows),
+        [("b".into(), Level::Effective, s("e0004"), s("e0001"))]
+    );
+}
+
+/// A window without its times: key, level, opened by, closed by, via.
+type WindowKey = (
+    Option<String>,
+    Level,
+    Option<String>,
+    Option<String>,
+    Vec<Via>,
+);
+
+fn scenario() -> Vec<Value> {
+    let object = |n, key: &str, canned: &str| {
+        record(
+            n,
+            "PutObjectAcl",
+            json!({"bucketName": "b", "key": key, "x-amz-acl": canned}),
+        )
+    };
+    vec![
+        at(
+            record(1, "CreateBucket", json!({"bucketName": "b"})),
+            "2021-01-01T00:00:00Z",
+        ),
+        record(2, "PutBucketPolicy", public_policy("b")),
+        object(3, "k1", "public-read"),
+        record(
+            4,
+            "PutAccountPublicAccessBlock",
+            bpa(None, [false, true, false, false]),
+        ),
+        object(5, "k2", "authenticated-read"),
+        record(6, "PutBucketAcl", acl("b", "public-read")),
+        // Same second: ordered by event ID.
+        at(
+            record(7, "DeleteAccountPublicAccessBlock", json!({})),
+            "2024-05-01T10:00:09Z",
+        ),
+        at(
+            record(8, "PutBucketPolicy", private_policy("b")),
+            "2024-05-01T10:00:09Z",
+        ),
+        object(9, "k1", "private"),
+        record(10, "DeleteBucketPolicy", json!({"bucketName": "b"})),
+        failed(
+            record(11, "PutBucketAcl", acl("b", "public-read-write")),
+            "AccessDenied",
+        ),
+    ]
+}
+
+proptest! {
+    /// However the records are spread over files and ordered in them, the
+    /// verdicts and windows are the same.
+    #[test]
+    fn order_of_files_and_records_changes_nothing(
+        seed in any::<u64>(),
+        files in 1usize..5,
+    ) {
+        let (want_findings, want_windows) = archive(&[scenario()]);
+        let mut records = scenario();
+        // A deterministic shuffle from the seed.
+        let mut state = seed | 1;
+        for i in (1..records.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            records.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let mut split: Vec<Vec<Value>> = vec![Vec::new(); files];
+        for (i, r) in records.into_iter().enumerate() {
+            split[(i * 7 + seed as usize) % files].push(r);
+        }
+        let (findings, windows) = archive(&split);
+        let strip = |f: &[Finding]| -> Vec<(String, String, Exposure, Vec<String>, String)> {
+            f.iter().map(|f| (f.event_id.clone(), f.kind.to_string(), f.exposure, f.unknown_facts.clone(), f.reason.clone())).collect()
+        };
+        prop_assert_eq!(strip(&findings), strip(&want_findings));
+        let strip_w = |w: &[Window]| -> Vec<WindowKey> {
+            let mut all: Vec<_> = w.iter().map(|w| (w.key.clone(), w.exposure, w.opened_by.as_ref().map(|b| b.event_id.clone()), w.closed_by.as_ref().map(|b| b.event_id.clone()), w.via.iter().copied().collect())).collect();
+            all.sort();
+            all
+        };
+        prop_assert_eq!(strip_w(&windows), strip_w(&want_windows));
+    }
+}
