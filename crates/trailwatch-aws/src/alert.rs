@@ -3,11 +3,18 @@
 //! for subscription filters. Everything taken from the log is untrusted:
 //! control characters are escaped and every field is bounded, so a message
 //! stays far below SNS's 256 KiB whatever the log held.
+//!
+//! With [`SnsFormat::Chat`] the `default` and `https` forms carry an Amazon Q
+//! Developer in chat applications (formerly AWS Chatbot) custom notification
+//! instead, so that a Slack or Teams channel subscribed through it shows a
+//! readable card; email and queue subscribers get the same forms as ever.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::str::FromStr;
 
-use serde_json::json;
+use serde::Serialize;
+use serde_json::{json, Value};
 use trailwatch_core::text::{printable, truncate_chars};
 use trailwatch_core::{Exposure, Finding, Kind, Severity};
 
@@ -17,6 +24,41 @@ pub const MAX_SUBJECT_CHARS: usize = 100;
 /// Bounds on untrusted fields, in characters.
 const MAX_FIELD_CHARS: usize = 1024;
 const MAX_REASON_CHARS: usize = 2048;
+/// At most this many unknown facts, each at most 256 characters.
+const MAX_UNKNOWN_FACTS: usize = 32;
+const MAX_FACT_CHARS: usize = 256;
+
+/// What the `default` and `https` forms of an SNS message hold
+/// (`TRAILWATCH_SNS_FORMAT`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SnsFormat {
+    /// The readable text body (`default`) and the finding JSON (`https`).
+    #[default]
+    Standard,
+    /// An Amazon Q Developer custom notification in both.
+    Chat,
+}
+
+impl FromStr for SnsFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "standard" | "default" => Ok(SnsFormat::Standard),
+            "chat" => Ok(SnsFormat::Chat),
+            other => Err(format!("`{other}` is not an SNS format (standard or chat)")),
+        }
+    }
+}
+
+/// The finding as machines receive it: its JSON with the account's alias
+/// (from `[accounts]`) beside the account ID when one is configured.
+#[derive(Debug, Serialize)]
+pub(crate) struct MachineFinding<'a> {
+    #[serde(flatten)]
+    pub(crate) finding: &'a Finding,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) account_alias: Option<&'a str>,
+}
 
 /// One finding, ready to publish.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,17 +77,35 @@ pub struct Alert {
     pub deduplication_id: String,
 }
 
-/// Renders one finding.
+/// Renders one finding in the standard format, without an account alias.
 pub fn render(finding: &Finding) -> Alert {
+    render_with(finding, SnsFormat::Standard, None)
+}
+
+/// Renders one finding; `account_alias` is the configured name of its
+/// account, shown in the subject, the bodies and the JSON.
+pub fn render_with(finding: &Finding, format: SnsFormat, account_alias: Option<&str>) -> Alert {
     let bounded = bounded(finding);
-    let text = text_body(&bounded);
-    let machine = serde_json::to_string(&bounded).expect("a finding serializes");
+    let alias = account_alias.map(|a| truncate_chars(&printable(a), 64).into_owned());
+    let text = text_body(&bounded, alias.as_deref());
+    let machine = serde_json::to_string(&MachineFinding {
+        finding: &bounded,
+        account_alias: alias.as_deref(),
+    })
+    .expect("a finding serializes");
+    let (default, https) = match format {
+        SnsFormat::Standard => (text.clone(), machine.clone()),
+        SnsFormat::Chat => {
+            let chat = chat_notification(&bounded, alias.as_deref()).to_string();
+            (chat.clone(), chat)
+        }
+    };
     let message = json!({
-        "default": text,
+        "default": default,
         "email": text,
         "sqs": machine,
         "lambda": machine,
-        "https": machine,
+        "https": https,
         "email-json": machine,
     })
     .to_string();
@@ -72,7 +132,7 @@ pub fn render(finding: &Finding) -> Alert {
         finding.event_id.clone()
     };
     Alert {
-        subject: subject(finding),
+        subject: subject(finding, alias.as_deref()),
         message,
         attributes,
         group_id: fifo_id(if group.is_empty() {
@@ -121,15 +181,16 @@ pub fn unreadable_log_finding(bucket: &str, key: &str, reason: &str) -> Finding 
     }
 }
 
-/// `[trailwatch] HIGH bucket-acl-public s3://bucket/key (111122223333)`,
-/// reduced to printable ASCII and cut to SNS's 100 characters.
-fn subject(f: &Finding) -> String {
+/// `[trailwatch] HIGH bucket-acl-public s3://bucket/key (111122223333
+/// payments-prod)`, reduced to printable ASCII and cut to SNS's 100
+/// characters.
+fn subject(f: &Finding, alias: Option<&str>) -> String {
     let full = format!(
         "[trailwatch] {} {} {} ({})",
         f.severity.as_str().to_ascii_uppercase(),
         f.kind,
         f.resource(),
-        f.account
+        account_label(&f.account, alias)
     );
     let ascii: String = full
         .chars()
@@ -148,8 +209,19 @@ fn subject(f: &Finding) -> String {
     }
 }
 
-/// The finding with every untrusted string bounded.
-fn bounded(f: &Finding) -> Finding {
+/// `111122223333 payments-prod`, or the ID alone without an alias.
+fn account_label(account: &str, alias: Option<&str>) -> String {
+    match alias {
+        Some(alias) => format!("{account} {alias}"),
+        None => account.to_owned(),
+    }
+}
+
+/// The finding with every untrusted string bounded: at most 1024
+/// characters a field (2048 for the reason) and 32 unknown facts of 256,
+/// so that its JSON stays under 160 KB even when every character is an
+/// escaped control character.
+pub(crate) fn bounded(f: &Finding) -> Finding {
     let cut = |s: &str| truncate_chars(s, MAX_FIELD_CHARS).into_owned();
     Finding {
         event_id: cut(&f.event_id),
@@ -165,11 +237,115 @@ fn bounded(f: &Finding) -> Finding {
         source_ip: cut(&f.source_ip),
         user_agent: cut(&f.user_agent),
         log_file: cut(&f.log_file),
+        unknown_facts: f
+            .unknown_facts
+            .iter()
+            .take(MAX_UNKNOWN_FACTS)
+            .map(|s| truncate_chars(s, MAX_FACT_CHARS).into_owned())
+            .collect(),
         ..f.clone()
     }
 }
 
-fn text_body(f: &Finding) -> String {
+/// Q Developer's limits on a custom notification, in characters.
+const CHAT_TITLE_CHARS: usize = 250;
+const CHAT_DESCRIPTION_CHARS: usize = 4000;
+const CHAT_CONTEXT_CHARS: usize = 256;
+
+/// Log text inside chat markdown: one line of inline code, so that a key
+/// or user agent cannot add links, mentions or formatting to the card.
+fn code(text: &str, max: usize) -> String {
+    let flat: String = printable(text).replace('`', "'");
+    format!("`{}`", truncate_chars(&flat, max))
+}
+
+/// The Amazon Q Developer in chat applications custom notification for a
+/// (bounded) finding: `version`, `source: custom`, `content` (title,
+/// markdown description, next steps) and `metadata.additionalContext`.
+fn chat_notification(f: &Finding, alias: Option<&str>) -> Value {
+    let account = account_label(&f.account, alias);
+    let title = truncate_chars(
+        &printable(&format!(
+            "{} {} on {} ({account})",
+            f.severity.as_str().to_ascii_uppercase(),
+            f.kind,
+            f.resource()
+        )),
+        CHAT_TITLE_CHARS,
+    )
+    .into_owned();
+    let mut description = format!(
+        "*Why:* {}\n*Exposure:* {}\n*Account:* {}   *Region:* {}\n*When:* {}\n*Who:* {} ({})\n\
+         *From:* {}\n*Event:* {} {}\n*Log file:* {}",
+        code(&f.reason, 1500),
+        f.exposure,
+        code(&account, 100),
+        code(&f.region, 40),
+        code(&f.event_time, 40),
+        code(&f.actor_arn, 300),
+        code(&f.actor_type, 40),
+        code(&f.source_ip, 100),
+        code(&f.event_name, 60),
+        code(&f.event_id, 100),
+        code(&f.log_file, 400),
+    );
+    if !f.unknown_facts.is_empty() {
+        let facts: Vec<String> = f
+            .unknown_facts
+            .iter()
+            .take(5)
+            .map(|u| code(u, 120))
+            .collect();
+        description.push_str(&format!("\n*Unknown:* {}", facts.join(", ")));
+    }
+    let description = truncate_chars(&description, CHAT_DESCRIPTION_CHARS).into_owned();
+    let context = |text: &str| truncate_chars(&printable(text), CHAT_CONTEXT_CHARS).into_owned();
+    let mut additional = serde_json::Map::new();
+    for (name, value) in [
+        ("kind", f.kind.as_str()),
+        ("severity", f.severity.as_str()),
+        ("exposure", f.exposure.as_str()),
+        ("account", f.account.as_str()),
+        ("accountAlias", alias.unwrap_or("")),
+        ("region", f.region.as_str()),
+        ("resource", &f.resource()),
+        ("eventId", f.event_id.as_str()),
+        ("eventName", f.event_name.as_str()),
+        ("eventTime", f.event_time.as_str()),
+        ("actor", f.actor_arn.as_str()),
+        ("sourceIp", f.source_ip.as_str()),
+        ("logFile", f.log_file.as_str()),
+    ] {
+        if !value.is_empty() {
+            additional.insert(name.to_owned(), Value::String(context(value)));
+        }
+    }
+    json!({
+        "version": "1.0",
+        "source": "custom",
+        "id": fifo_id(&format!("{}:{}", f.event_id, f.kind)),
+        "content": {
+            "textType": "client-markdown",
+            "title": title,
+            "description": description,
+            "nextSteps": [
+                "Check whether this exposure is intended (ask the actor or the bucket owner).",
+                "If not, revert it: restore Block Public Access, the previous ACL or policy.",
+                "Review what the actor did around that time in CloudTrail.",
+                "Accepted exposures can be allowlisted in the trailwatch config with a reason.",
+            ],
+            "keywords": [f.severity.as_str(), f.kind.as_str(), f.exposure.as_str()],
+        },
+        "metadata": {
+            "threadId": fifo_id(f.bucket.as_deref().unwrap_or(&f.account)),
+            "summary": truncate_chars(&printable(&title), 100),
+            "eventType": f.kind.as_str(),
+            "additionalContext": additional,
+        },
+    })
+}
+
+fn text_body(f: &Finding, alias: Option<&str>) -> String {
     let resource = match f.bucket {
         Some(_) => f.resource(),
         None => format!("the whole {}", f.resource()),
@@ -180,7 +356,14 @@ fn text_body(f: &Finding) -> String {
         format!("What:      {}", f.kind),
         format!("Why:       {}", f.reason),
         format!("Resource:  {resource}"),
-        format!("Account:   {}   Region: {}", f.account, f.region),
+        format!(
+            "Account:   {}   Region: {}",
+            match alias {
+                Some(alias) => format!("{} ({alias})", f.account),
+                None => f.account.clone(),
+            },
+            f.region
+        ),
         format!("When:      {}", f.event_time),
         format!("Who:       {} ({})", f.actor_arn, f.actor_type),
         format!("From:      {}", f.source_ip),
@@ -279,6 +462,77 @@ mod tests {
         assert_eq!(machine.event_id, finding().event_id);
         assert_eq!(machine.user_agent.chars().count(), MAX_FIELD_CHARS);
         assert_eq!(doc["default"], doc["email"]);
+    }
+
+    #[test]
+    fn aliases_show_in_subject_bodies_and_json() {
+        let alert = render_with(&finding(), SnsFormat::Standard, Some("payments-prod"));
+        assert!(
+            alert.subject.ends_with("(111122223333 payments-prod)")
+                || alert.subject.ends_with("..."),
+            "{}",
+            alert.subject
+        );
+        let mut short = finding();
+        short.key = Some("k".into());
+        let alert = render_with(&short, SnsFormat::Standard, Some("payments-prod"));
+        assert_eq!(
+            alert.subject,
+            "[trailwatch] HIGH object-acl-public s3://reports/k (111122223333 payments-prod)"
+        );
+        let doc: Value = serde_json::from_str(&alert.message).unwrap();
+        assert!(doc["email"]
+            .as_str()
+            .unwrap()
+            .contains("Account:   111122223333 (payments-prod)   Region: eu-west-1"));
+        let machine: Value = serde_json::from_str(doc["sqs"].as_str().unwrap()).unwrap();
+        assert_eq!(machine["account_alias"], "payments-prod");
+        assert_eq!(machine["account"], "111122223333");
+        assert_eq!(doc["https"], doc["sqs"]);
+    }
+
+    #[test]
+    fn chat_format_is_a_q_developer_custom_notification() {
+        let mut f = finding();
+        f.key = Some("q1/[click](https://evil.example)`x`".into());
+        f.unknown_facts = vec!["account 111122223333 IgnorePublicAcls".into()];
+        let alert = render_with(&f, SnsFormat::Chat, Some("payments-prod"));
+        let doc: Value = serde_json::from_str(&alert.message).unwrap();
+        assert_eq!(doc["default"], doc["https"]);
+        assert!(doc["email"]
+            .as_str()
+            .unwrap()
+            .starts_with("trailwatch found"));
+        let chat: Value = serde_json::from_str(doc["https"].as_str().unwrap()).unwrap();
+        assert_eq!(chat["version"], "1.0");
+        assert_eq!(chat["source"], "custom");
+        let title = chat["content"]["title"].as_str().unwrap();
+        assert!(
+            title.starts_with("HIGH object-acl-public on s3://reports/"),
+            "{title}"
+        );
+        assert!(title.ends_with("(111122223333 payments-prod)"), "{title}");
+        let description = chat["content"]["description"].as_str().unwrap();
+        assert!(
+            description.contains("*Why:* `canned ACL 'public-read'"),
+            "{description}"
+        );
+        // Log text is inline code: no markdown link escapes it.
+        assert!(
+            description.contains("`s3://trail/AWSLogs/"),
+            "{description}"
+        );
+        assert!(!description.contains('\u{1b}'));
+        assert!(description.contains("*Unknown:* `account 111122223333 IgnorePublicAcls`"));
+        assert_eq!(chat["content"]["nextSteps"].as_array().unwrap().len(), 4);
+        let context = &chat["metadata"]["additionalContext"];
+        assert_eq!(context["accountAlias"], "payments-prod");
+        assert_eq!(context["eventId"], "0b1c4d2e-1111-2222-3333-444455556666");
+        assert_eq!(context["exposure"], "effective");
+        assert!(context["actor"].as_str().unwrap().len() <= 256);
+        assert!(alert.message.len() < 64 * 1024, "{}", alert.message.len());
+        assert_eq!("chat".parse::<SnsFormat>(), Ok(SnsFormat::Chat));
+        assert!("slack".parse::<SnsFormat>().is_err());
     }
 
     #[test]

@@ -26,3 +26,32 @@ pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
 pub fn sns_client(config: &SdkConfig) -> aws_sdk_sns::Client {
     aws_sdk_sns::Client::new(config)
 }
+
+/// A Security Hub client.
+pub fn securityhub_client(config: &SdkConfig) -> aws_sdk_securityhub::Client {
+    aws_sdk_securityhub::Client::new(config)
+}
+
+/// An EventBridge client.
+pub fn eventbridge_client(config: &SdkConfig) -> aws_sdk_eventbridge::Client {
+    aws_sdk_eventbridge::Client::new(config)
+}
+
+/// The account the credentials belong to (STS GetCallerIdentity), asked
+/// once at start: Security Hub findings are imported as its default product.
+pub async fn caller_account(config: &SdkConfig) -> Result<String, String> {
+    let identity = aws_sdk_sts::Client::new(config)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "STS GetCallerIdentity (the account Security Hub findings are imported as): {}",
+                aws_sdk_sts::error::DisplayErrorContext(&e)
+            )
+        })?;
+    identity
+        .account()
+        .map(str::to_owned)
+        .ok_or_else(|| "STS GetCallerIdentity returned no account".to_owned())
+}

@@ -1,7 +1,7 @@
 //! Publishing findings to an SNS topic, ten per `PublishBatch` call, with
 //! failed entries retried and nothing dropped without an error.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 use aws_sdk_sns::error::DisplayErrorContext;
@@ -9,7 +9,7 @@ use aws_sdk_sns::types::{MessageAttributeValue, PublishBatchRequestEntry};
 use thiserror::Error;
 use trailwatch_core::Finding;
 
-use crate::alert::{render, Alert};
+use crate::alert::{render_with, Alert, SnsFormat};
 
 /// SNS accepts at most ten entries per batch...
 const MAX_BATCH_ENTRIES: usize = 10;
@@ -52,6 +52,8 @@ pub struct SnsAlerter {
     fifo: bool,
     max_attempts: u32,
     first_backoff: Duration,
+    format: SnsFormat,
+    aliases: BTreeMap<String, String>,
 }
 
 impl SnsAlerter {
@@ -65,7 +67,21 @@ impl SnsAlerter {
             topic_arn,
             max_attempts: 5,
             first_backoff: Duration::from_millis(100),
+            format: SnsFormat::Standard,
+            aliases: BTreeMap::new(),
         }
+    }
+
+    /// What the `default` and `https` forms hold (`TRAILWATCH_SNS_FORMAT`).
+    pub fn with_format(mut self, format: SnsFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Account aliases (`[accounts]`) to show in subjects and bodies.
+    pub fn with_aliases(mut self, aliases: BTreeMap<String, String>) -> Self {
+        self.aliases = aliases;
+        self
     }
 
     /// The topic alerts go to.
@@ -76,7 +92,13 @@ impl SnsAlerter {
     /// Publishes one alert per finding. Returns how many were published;
     /// any that could not be published after retries make it an error.
     pub async fn publish(&self, findings: &[Finding]) -> Result<usize, AlertError> {
-        let alerts: Vec<Alert> = findings.iter().map(render).collect();
+        let alerts: Vec<Alert> = findings
+            .iter()
+            .map(|f| {
+                let alias = self.aliases.get(&f.account).map(String::as_str);
+                render_with(f, self.format, alias)
+            })
+            .collect();
         let mut published = 0;
         for batch in batches(&alerts) {
             published += self.publish_batch(batch).await?;

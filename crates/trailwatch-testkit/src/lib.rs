@@ -3,9 +3,11 @@
 //! AWS configuration with dummy credentials pointing at it, and the paths of
 //! the shipped fixtures; and small loopback HTTP doubles for what moto
 //! cannot do itself ([`http::HttpCollector`], an SNS `http` subscriber;
-//! [`proxy::SnsFaultProxy`], a service-side failure of one SNS batch entry).
+//! [`proxy::SnsFaultProxy`], a service-side failure of one SNS batch entry;
+//! [`jsonfault::BatchFaultProxy`], the same for Security Hub and EventBridge).
 
 pub mod http;
+pub mod jsonfault;
 pub mod proxy;
 pub mod s3proxy;
 
