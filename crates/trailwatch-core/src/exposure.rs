@@ -226,13 +226,16 @@ impl Timeline {
     }
 
     /// Folds `changes` (in any order: they are sorted here) and returns the
-    /// verdict for each change's event ID.
-    pub fn fold(&mut self, mut changes: Vec<Change>) -> BTreeMap<String, Verdict> {
-        changes.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    /// verdict for each change, by log file and event ID (event IDs are
+    /// unique in CloudTrail, but copies and test data repeat them).
+    pub fn fold(&mut self, mut changes: Vec<Change>) -> BTreeMap<(String, String), Verdict> {
+        changes.sort_by(|a, b| (a.order_key(), &a.log_file).cmp(&(b.order_key(), &b.log_file)));
         let mut verdicts = BTreeMap::new();
         for change in &changes {
             let verdict = self.apply(change);
-            verdicts.entry(change.event_id.clone()).or_insert(verdict);
+            verdicts
+                .entry((change.log_file.clone(), change.event_id.clone()))
+                .or_insert(verdict);
         }
         verdicts
     }
@@ -771,12 +774,15 @@ pub fn judge(findings: &mut [Finding], changes: Vec<Change>) -> Timeline {
     let mut timeline = Timeline::new();
     let verdicts = timeline.fold(changes);
     for finding in findings.iter_mut() {
-        let Some(verdict) = verdicts.get(&finding.event_id) else {
-            continue;
-        };
-        if finding.exposure == Exposure::Unknown {
+        // A refused call stays blocked, an unevaluable one unknown, whatever
+        // else shares its event ID.
+        if matches!(finding.exposure, Exposure::Unknown | Exposure::Blocked) {
             continue;
         }
+        let key = (finding.log_file.clone(), finding.event_id.clone());
+        let Some(verdict) = verdicts.get(&key) else {
+            continue;
+        };
         finding.exposure = verdict.exposure;
         finding.unknown_facts = verdict.unknown_facts.clone();
         for (grant, by) in &verdict.revived {

@@ -433,3 +433,27 @@ proptest! {
         prop_assert_eq!(strip_w(&windows), strip_w(&want_windows));
     }
 }
+
+/// Event IDs repeated across files (copies, test data) do not mix the
+/// verdicts: a refused call stays blocked beside an accepted one of the same ID.
+#[test]
+fn repeated_event_ids_keep_their_own_verdicts() {
+    let accepted = record(2, "PutBucketPolicy", public_policy("b"));
+    let refused = failed(
+        record(2, "PutBucketPolicy", public_policy("b")),
+        "AccessDenied",
+    );
+    let (findings, _) = archive(&[vec![refused], vec![accepted]]);
+    let mut verdicts: Vec<(String, Exposure)> = findings
+        .iter()
+        .map(|f| (f.log_file.clone(), f.exposure))
+        .collect();
+    verdicts.sort();
+    assert_eq!(
+        verdicts,
+        [
+            ("file-0".to_owned(), Exposure::Blocked),
+            ("file-1".to_owned(), Exposure::Possible)
+        ]
+    );
+}
