@@ -74,6 +74,15 @@ fn error_line(out: &Output, uri: &str) -> String {
     lines[0][prefix.len()..].to_owned()
 }
 
+/// The error line of a replay of `uri` against `endpoint`, with a region,
+/// dummy keys and `extra` settings.
+fn error_at(endpoint: &str, uri: &str, extra: &[(&str, &str)]) -> String {
+    let mut env = vec![("AWS_ENDPOINT_URL", endpoint), ("AWS_REGION", "us-east-1")];
+    env.extend(KEYS);
+    env.extend(extra.iter().copied());
+    error_line(&replay(uri, &env), uri)
+}
+
 /// A loopback endpoint that answers every request with `status` and the
 /// XML `body`, as S3 does for an error.
 fn s3_error_stub(status: &'static str, body: &'static str) -> String {
@@ -121,15 +130,7 @@ fn missing_credentials_say_what_was_tried_and_how_to_fix_it() {
 fn a_missing_bucket_is_named() {
     let moto = MotoServer::start();
     let endpoint = moto.endpoint();
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    env.extend(KEYS);
-    let line = error_line(
-        &replay("s3://no-such-trail/AWSLogs/", &env),
-        "s3://no-such-trail/AWSLogs/",
-    );
+    let line = error_at(&endpoint, "s3://no-such-trail/AWSLogs/", &[]);
     assert!(
         line.starts_with("no such bucket: s3://no-such-trail/AWSLogs/ does not exist"),
         "{line}"
@@ -145,12 +146,7 @@ fn access_denied_names_the_principal_the_action_and_the_resource() {
         "403 Forbidden",
         r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>User: arn:aws:iam::111122223333:user/analyst is not authorized to perform: s3:ListBucket on resource: "arn:aws:s3:::trail" because no identity-based policy allows the s3:ListBucket action</Message><RequestId>CM0R497NB0WAQ977</RequestId><HostId>w1TqUKGaIuNAIgzqm</HostId></Error>"#,
     );
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    env.extend(KEYS);
-    let line = error_line(&replay("s3://trail/AWSLogs/", &env), "s3://trail/AWSLogs/");
+    let line = error_at(&endpoint, "s3://trail/AWSLogs/", &[]);
     assert!(
         line.starts_with(
             "access denied: arn:aws:iam::111122223333:user/analyst may not s3:ListBucket on s3://trail/AWSLogs/"
@@ -168,12 +164,7 @@ fn a_bare_access_denied_still_names_action_and_resource() {
         "403 Forbidden",
         r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>CM0R497NB0WAQ977</RequestId><HostId>w1TqUKGaIuNAIgzqm/L2azuzgEBINxTngWPbV1iH2IvpLsVCCTKHJTh4HsGp4JnggHqVkA+KN1MGqHDw1+WEuA==</HostId></Error>"#,
     );
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    env.extend(KEYS);
-    let line = error_line(&replay("s3://trail/", &env), "s3://trail/");
+    let line = error_at(&endpoint, "s3://trail/", &[]);
     assert!(
         line.starts_with(
             "access denied: the credentials in use may not s3:ListBucket on s3://trail/"
@@ -191,13 +182,11 @@ fn an_expired_token_says_to_refresh_the_credentials() {
         "400 Bad Request",
         r#"<?xml version="1.0" encoding="UTF-8"?><Error><Code>ExpiredToken</Code><Message>The provided token has expired.</Message><Token-0>THEREALTOKENGOESHERE</Token-0><RequestId>RFXW0E15XSRPJYSW</RequestId><HostId>djitP7S+g43JSzR4pMOJpOO3RYpQUOUsmD4AqhRe3v24+JB/c+vwOEZgI8A35KDUe1cqQ5yKHwg=</HostId></Error>"#,
     );
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-        ("AWS_SESSION_TOKEN", "expired"),
-    ];
-    env.extend(KEYS);
-    let line = error_line(&replay("s3://trail/", &env), "s3://trail/");
+    let line = error_at(
+        &endpoint,
+        "s3://trail/",
+        &[("AWS_SESSION_TOKEN", "expired")],
+    );
     assert!(
         line.starts_with("the AWS credentials have expired (ExpiredToken): refresh them"),
         "{line}"
@@ -213,12 +202,7 @@ fn an_unreachable_endpoint_says_so_with_the_os_reason() {
         .unwrap()
         .port();
     let endpoint = format!("http://127.0.0.1:{port}");
-    let mut env = vec![
-        ("AWS_ENDPOINT_URL", endpoint.as_str()),
-        ("AWS_REGION", "us-east-1"),
-    ];
-    env.extend(KEYS);
-    let line = error_line(&replay("s3://trail/", &env), "s3://trail/");
+    let line = error_at(&endpoint, "s3://trail/", &[]);
     assert!(
         line.starts_with("cannot reach the AWS endpoint ("),
         "{line}"
