@@ -353,7 +353,7 @@ impl<R: Read> RecordReader<R> {
         };
         match progress {
             Err(StructureError::Mismatched) => Err(SplitError::Mismatched { index }),
-            Err(StructureError::TooDeep { .. }) => {
+            Err(StructureError::TooDeep) => {
                 let limit = self.limits.max_depth;
                 self.begin_skip(index, SkipReason::TooDeep { limit });
                 Ok(None)

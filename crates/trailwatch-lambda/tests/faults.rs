@@ -632,3 +632,68 @@ async fn a_skipped_record_does_not_hide_the_exposure_after_it() {
     assert!(skipped[1].contains("eventID oversized-1"), "{}", skipped[1]);
     assert!(skipped[1].ends_with("skipped: larger than 1048576 bytes"));
 }
+
+/// Damage to the file itself (here, brackets that do not match after the
+/// first record) ends the file, but the exposure read before the damage is
+/// still alerted, beside the unreadable-log-file alert.
+#[tokio::test]
+async fn findings_before_damage_are_alerted_with_the_damage() {
+    let moto = MotoServer::start();
+    let stack = Stack::new(&moto, "damaged").await;
+    let acl = json!({
+        "eventVersion": "1.08", "eventTime": "2024-02-08T12:02:00Z",
+        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl",
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev", "accountId": "111122223333"},
+        "requestParameters": {"bucketName": "before-damage", "x-amz-acl": ["public-read"], "acl": [""]},
+        "eventID": "acl-before-damage", "recipientAccountId": "111122223333"
+    });
+    let doc = format!(r#"{{"Records":[{acl},{{"eventName":"X","a":[1}}]}}"#);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, doc.as_bytes()).unwrap();
+    stack
+        .s3
+        .put_object()
+        .bucket(&stack.bucket)
+        .key(PROD_2024)
+        .body(aws_sdk_s3::primitives::ByteStream::from(
+            gz.finish().unwrap(),
+        ))
+        .send()
+        .await
+        .expect("PutObject");
+    let (_, notifications) = stack.s3_notifications().await;
+    let app = stack.app(&[]).await;
+    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
+        .await
+        .expect("an SQS batch response");
+    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+    let alerts = stack.alerts().await;
+    let mut kinds: Vec<(&str, Option<&str>)> = alerts
+        .iter()
+        .map(|a| (a.finding.kind.as_str(), a.finding.bucket.as_deref()))
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            ("bucket-acl-public", Some("before-damage")),
+            ("unreadable-log-file", Some(stack.bucket.as_str())),
+        ]
+    );
+    let unreadable = alerts
+        .iter()
+        .find(|a| a.finding.kind.as_str() == "unreadable-log-file")
+        .unwrap();
+    let reason = assert_unreadable(
+        unreadable,
+        &stack.bucket,
+        PROD_2024,
+        "111122223333",
+        "us-east-1",
+    );
+    assert!(
+        reason.contains("record 2 has mismatched brackets"),
+        "{reason}"
+    );
+}
