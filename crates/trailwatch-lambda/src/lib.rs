@@ -1,7 +1,8 @@
 //! The trailwatch Lambda: an S3 notification (direct, through SQS or SNS,
 //! from EventBridge, from CloudTrail's own SNS notification, or an S3 Batch
 //! Operations task) names a new CloudTrail log file; the function streams
-//! it through `trailwatch-core` and publishes one SNS alert per finding.
+//! it through `trailwatch-core` and publishes one SNS alert per finding
+//! (and, when configured, a Security Hub finding and an EventBridge event).
 //!
 //! Error semantics, so that no alert is lost and nothing loops forever:
 //! - a transient S3 or SNS failure fails the invocation (or the SQS message,
@@ -22,17 +23,20 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse};
 use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use thiserror::Error;
-use trailwatch_aws::{scan_object, unreadable_log_finding, AlertError, FetchError, SnsAlerter};
+use trailwatch_aws::{
+    scan_object, unreadable_log_finding, DeliveryError, EventBridge, FetchError, Route,
+    RouteOverride, SecurityHub, Sink, Sinks, SnsAlerter, Target,
+};
 use trailwatch_core::{exposure, Allowlist, Exposure, Limits, ScanError};
 
-pub use settings::{AllowlistSource, Settings, SettingsError};
+pub use settings::{AllowlistSource, Settings, SettingsError, SinkSettings};
 
 use crate::events::{classify, is_cloudtrail_log, BatchJob, ObjectRef, Trigger};
 
 /// Everything built once per container and shared by invocations.
 pub struct App {
     s3: aws_sdk_s3::Client,
-    alerter: SnsAlerter,
+    sinks: Sinks,
     allowlist: Allowlist,
     limits: Limits,
     allowed_buckets: Option<Vec<String>>,
@@ -72,16 +76,72 @@ impl App {
                 Allowlist::parse(&text, &format!("s3://{bucket}/{key}"))?
             }
         };
+        let (sinks, any_blocked) = build_sinks(sdk, &settings, &allowlist).await?;
         Ok(App {
-            alerter: SnsAlerter::new(trailwatch_aws::sns_client(sdk), settings.topic_arn),
+            sinks,
             s3,
             allowlist,
             limits: settings.limits,
             allowed_buckets: settings.allowed_buckets,
-            alert_blocked: settings.alert_blocked,
+            // A sink that takes refused attempts must be given them.
+            alert_blocked: settings.alert_blocked || any_blocked,
             metrics: metrics::Emitter::stdout(settings.metrics),
         })
     }
+}
+
+/// The sinks, built once: SNS always; Security Hub and EventBridge when
+/// configured. `TRAILWATCH_ALERT_BLOCKED=true` sends refused attempts to
+/// every sink; a sink's own `include_blocked` (config or environment) to
+/// that sink. Also says whether any sink takes refused attempts.
+async fn build_sinks(
+    sdk: &trailwatch_aws::SdkConfig,
+    settings: &Settings,
+    config: &Allowlist,
+) -> anyhow::Result<(Sinks, bool)> {
+    let wanted = &settings.sinks;
+    let route = |sink: Sink, mut overrides: RouteOverride| {
+        if settings.alert_blocked && overrides.include_blocked.is_none() {
+            overrides.include_blocked = Some(true);
+        }
+        Route::new(config, sink, overrides)
+    };
+    let aliases = config.account_aliases().clone();
+    let sns_route = route(Sink::Sns, wanted.sns_route);
+    let mut any_blocked = sns_route.include_blocked;
+    let mut sinks = Sinks::new().with_sns(
+        SnsAlerter::new(trailwatch_aws::sns_client(sdk), &settings.topic_arn)
+            .with_format(wanted.sns_format)
+            .with_aliases(aliases.clone()),
+        sns_route,
+    );
+    if wanted.security_hub {
+        let account = trailwatch_aws::caller_account(sdk)
+            .await
+            .map_err(|e| anyhow::anyhow!("TRAILWATCH_SECURITY_HUB: {e}"))?;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .ok_or_else(|| anyhow::anyhow!("TRAILWATCH_SECURITY_HUB: no AWS region configured"))?;
+        let hub = SecurityHub::new(
+            trailwatch_aws::securityhub_client(sdk),
+            Target { account, region },
+        )
+        .with_aliases(aliases.clone());
+        tracing::info!(product = %hub.product_arn(), "findings go to Security Hub");
+        let hub_route = route(Sink::SecurityHub, wanted.security_hub_route);
+        any_blocked |= hub_route.include_blocked;
+        sinks = sinks.with_security_hub(hub, hub_route);
+    }
+    if let Some(bus) = &wanted.event_bus {
+        let bus_route = route(Sink::EventBridge, wanted.event_bus_route);
+        any_blocked |= bus_route.include_blocked;
+        sinks = sinks.with_event_bridge(
+            EventBridge::new(trailwatch_aws::eventbridge_client(sdk), bus).with_aliases(aliases),
+            bus_route,
+        );
+    }
+    Ok((sinks, any_blocked))
 }
 
 /// Why one object could not be handled; every variant is retried.
@@ -92,7 +152,7 @@ enum Retry {
     #[error(transparent)]
     Read(ScanError),
     #[error(transparent)]
-    Alert(#[from] AlertError),
+    Deliver(#[from] DeliveryError),
 }
 
 /// What became of one object.
@@ -286,7 +346,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
             None => alerts.push(finding),
         }
     }
-    app.alerter.publish(&alerts).await?;
+    app.sinks.deliver(&alerts).await?;
     metrics::findings(alerts.iter().map(|f| f.kind.as_str()));
     tracing::info!(
         %bucket,
@@ -316,8 +376,8 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
 
 async fn alert_unreadable(app: &App, bucket: &str, key: &str, why: &str) -> Result<(), Retry> {
     tracing::error!(%bucket, %key, reason = %why, "log file unreadable; alerting");
-    app.alerter
-        .publish(&[unreadable_log_finding(bucket, key, why)])
+    app.sinks
+        .deliver(&[unreadable_log_finding(bucket, key, why)])
         .await?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The function's configuration, from its environment.
 
 use thiserror::Error;
+use trailwatch_aws::{RouteOverride, Sink, SnsFormat};
 use trailwatch_core::Limits;
 
 use crate::metrics::MetricsSettings;
@@ -40,6 +41,27 @@ pub struct Settings {
     /// `FunctionName` dimension (`AWS_LAMBDA_FUNCTION_NAME`) of the EMF
     /// metrics.
     pub metrics: MetricsSettings,
+    /// The sinks besides SNS, and how findings are routed to each.
+    pub sinks: SinkSettings,
+}
+
+/// Where findings go besides the SNS topic, and which ones.
+#[derive(Debug, Clone, Default)]
+pub struct SinkSettings {
+    /// `TRAILWATCH_SNS_FORMAT` (`standard` or `chat`): `chat` puts an Amazon
+    /// Q Developer custom notification in the `default` and `https` forms.
+    pub sns_format: SnsFormat,
+    /// `TRAILWATCH_SECURITY_HUB=true`: import findings into Security Hub, as
+    /// the calling account's default product in the function's region.
+    pub security_hub: bool,
+    /// `TRAILWATCH_EVENT_BUS` (a name or ARN): put one event per finding.
+    pub event_bus: Option<String>,
+    /// `TRAILWATCH_SNS_MIN_SEVERITY`, `TRAILWATCH_SNS_INCLUDE_BLOCKED`.
+    pub sns_route: RouteOverride,
+    /// `TRAILWATCH_SECURITY_HUB_MIN_SEVERITY`, `..._INCLUDE_BLOCKED`.
+    pub security_hub_route: RouteOverride,
+    /// `TRAILWATCH_EVENT_BUS_MIN_SEVERITY`, `..._INCLUDE_BLOCKED`.
+    pub event_bus_route: RouteOverride,
 }
 
 /// A configuration problem, found at start rather than at the first event.
@@ -138,6 +160,7 @@ impl Settings {
                 })
             }
         };
+        let sinks = sink_settings(&lookup)?;
         if let Some(function_name) = get("AWS_LAMBDA_FUNCTION_NAME") {
             metrics.function_name = function_name;
         }
@@ -148,8 +171,78 @@ impl Settings {
             allowed_buckets,
             alert_blocked,
             metrics,
+            sinks,
         })
     }
+}
+
+/// Reads the `TRAILWATCH_SNS_*`, `TRAILWATCH_SECURITY_HUB*` and
+/// `TRAILWATCH_EVENT_BUS*` variables.
+fn sink_settings(lookup: &impl Fn(&str) -> Option<String>) -> Result<SinkSettings, SettingsError> {
+    let get = |name: &str| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    // Each variable's own name is in its message.
+    let invalid = |name: &'static str| {
+        move |problem: String| SettingsError::Invalid {
+            name,
+            problem: problem
+                .strip_prefix(&format!("{name}: "))
+                .unwrap_or(&problem)
+                .to_owned(),
+        }
+    };
+    let sns_format = match get("TRAILWATCH_SNS_FORMAT") {
+        None => SnsFormat::Standard,
+        Some(v) => v.parse().map_err(invalid("TRAILWATCH_SNS_FORMAT"))?,
+    };
+    let security_hub = match get("TRAILWATCH_SECURITY_HUB").as_deref() {
+        None => false,
+        Some(v) if v.eq_ignore_ascii_case("true") => true,
+        Some(v) if v.eq_ignore_ascii_case("false") => false,
+        Some(v) => {
+            return Err(SettingsError::Invalid {
+                name: "TRAILWATCH_SECURITY_HUB",
+                problem: format!("`{v}` is neither true nor false"),
+            })
+        }
+    };
+    let event_bus = get("TRAILWATCH_EVENT_BUS");
+    if let Some(bus) = &event_bus {
+        let name = bus.rsplit('/').next().unwrap_or(bus);
+        if bus.len() > 1600
+            || name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-/".contains(c))
+            || (bus.contains('/') && !bus.starts_with("arn:"))
+        {
+            return Err(SettingsError::Invalid {
+                name: "TRAILWATCH_EVENT_BUS",
+                problem: format!("`{bus}` is not an event bus name or ARN"),
+            });
+        }
+    }
+    let route = |sink: Sink| {
+        RouteOverride::from_lookup(sink, |k| lookup(k)).map_err(|problem| {
+            let name = if problem.starts_with(sink.include_blocked_var()) {
+                sink.include_blocked_var()
+            } else {
+                sink.min_severity_var()
+            };
+            invalid(name)(problem)
+        })
+    };
+    Ok(SinkSettings {
+        sns_format,
+        security_hub,
+        event_bus,
+        sns_route: route(Sink::Sns)?,
+        security_hub_route: route(Sink::SecurityHub)?,
+        event_bus_route: route(Sink::EventBridge)?,
+    })
 }
 
 #[cfg(test)]
@@ -215,6 +308,55 @@ mod tests {
             ("TRAILWATCH_CONFIG", "s3://bucket-only")
         ])
         .is_err());
+    }
+
+    #[test]
+    fn sinks_and_routes() {
+        let topic = ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:alerts");
+        let defaults = settings(&[topic]).unwrap().sinks;
+        assert_eq!(defaults.sns_format, SnsFormat::Standard);
+        assert!(!defaults.security_hub);
+        assert_eq!(defaults.event_bus, None);
+        assert_eq!(defaults.sns_route, RouteOverride::default());
+        let set = settings(&[
+            topic,
+            ("TRAILWATCH_SNS_FORMAT", "chat"),
+            ("TRAILWATCH_SECURITY_HUB", "true"),
+            (
+                "TRAILWATCH_EVENT_BUS",
+                "arn:aws:events:us-east-1:111122223333:event-bus/security",
+            ),
+            ("TRAILWATCH_SNS_MIN_SEVERITY", "high"),
+            ("TRAILWATCH_SECURITY_HUB_INCLUDE_BLOCKED", "true"),
+            ("TRAILWATCH_EVENT_BUS_MIN_SEVERITY", "critical"),
+        ])
+        .unwrap()
+        .sinks;
+        assert_eq!(set.sns_format, SnsFormat::Chat);
+        assert!(set.security_hub);
+        assert_eq!(
+            set.event_bus.as_deref(),
+            Some("arn:aws:events:us-east-1:111122223333:event-bus/security")
+        );
+        assert_eq!(
+            set.sns_route.min_severity,
+            Some(trailwatch_core::Severity::High)
+        );
+        assert_eq!(set.security_hub_route.include_blocked, Some(true));
+        assert_eq!(
+            set.event_bus_route.min_severity,
+            Some(trailwatch_core::Severity::Critical)
+        );
+        for (name, bad) in [
+            ("TRAILWATCH_SNS_FORMAT", "slack"),
+            ("TRAILWATCH_SECURITY_HUB", "yes please"),
+            ("TRAILWATCH_EVENT_BUS", "has space"),
+            ("TRAILWATCH_SNS_MIN_SEVERITY", "urgent"),
+            ("TRAILWATCH_EVENT_BUS_INCLUDE_BLOCKED", "maybe"),
+        ] {
+            let err = settings(&[topic, (name, bad)]).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{name}: ")), "{name}: {err}");
+        }
     }
 
     #[test]
