@@ -10,6 +10,7 @@ mod replay;
 mod resume;
 mod s3source;
 mod session;
+mod sinks;
 mod verify;
 
 use std::io;
@@ -81,6 +82,14 @@ struct ReplayArgs {
     /// Also publish every finding (not allowlisted) as an alert to this SNS topic.
     #[arg(long, value_name = "TOPIC_ARN")]
     alert_sns: Option<String>,
+    /// Also import every finding (not allowlisted) into Security Hub, as the
+    /// calling account's default product in the configured region.
+    #[arg(long)]
+    security_hub: bool,
+    /// Also put every finding (not allowlisted) on this EventBridge bus
+    /// [env: TRAILWATCH_EVENT_BUS].
+    #[arg(long, value_name = "NAME|ARN")]
+    event_bus: Option<String>,
     /// Record finished files in STATE and skip those already recorded there, so
     /// that an interrupted replay can be run again to finish the rest.
     #[arg(long, value_name = "STATE")]
@@ -185,6 +194,8 @@ fn replay_command(args: ReplayArgs, kind: ViewKind) -> anyhow::Result<ExitCode> 
         s3_concurrency: args.s3_concurrency,
         alert_sns: args.alert_sns,
         resume: args.resume,
+        security_hub: args.security_hub,
+        event_bus: sinks::event_bus(args.event_bus),
     };
     let view = View {
         kind,

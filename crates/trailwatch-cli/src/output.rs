@@ -24,6 +24,9 @@ pub enum Format {
     /// JSON lines for Timesketch: `message`, `datetime` and
     /// `timestamp_desc` beside the fields of each finding or window.
     Timesketch,
+    /// OCSF Detection Finding (class 2004, schema 1.5.0) JSON lines, for
+    /// security lakes and SIEMs (timeline windows print as JSON lines).
+    Ocsf,
 }
 
 /// A Timesketch event: its three required fields beside the object's own.
@@ -51,6 +54,7 @@ pub struct Printer<W: Write> {
     out: W,
     held: Vec<(Finding, Option<String>)>,
     layout: TableLayout,
+    aliases: std::collections::BTreeMap<String, String>,
 }
 
 impl<W: Write> Printer<W> {
@@ -61,7 +65,14 @@ impl<W: Write> Printer<W> {
             out,
             held: Vec::new(),
             layout,
+            aliases: Default::default(),
         }
+    }
+
+    /// Account aliases (`[accounts]` in the config) for the OCSF format.
+    pub fn with_aliases(mut self, aliases: std::collections::BTreeMap<String, String>) -> Self {
+        self.aliases = aliases;
+        self
     }
 
     /// One finding; `suppressed` carries the allowlist reason when it was accepted.
@@ -94,6 +105,11 @@ impl<W: Write> Printer<W> {
                 serde_json::to_writer(&mut self.out, &line)?;
                 self.out.write_all(b"\n")
             }
+            Format::Ocsf => {
+                let alias = self.aliases.get(&finding.account).map(String::as_str);
+                let line = trailwatch_ocsf::to_line(&finding, alias, suppressed.as_deref());
+                writeln!(self.out, "{line}")
+            }
             Format::Json | Format::Table => {
                 self.held.push((finding, suppressed));
                 Ok(())
@@ -105,7 +121,7 @@ impl<W: Write> Printer<W> {
     /// flushes.
     pub fn windows(mut self, windows: &[Window]) -> io::Result<()> {
         match self.format {
-            Format::Jsonl => {
+            Format::Jsonl | Format::Ocsf => {
                 for window in windows {
                     serde_json::to_writer(&mut self.out, window)?;
                     self.out.write_all(b"\n")?;
@@ -158,7 +174,7 @@ impl<W: Write> Printer<W> {
             ))
         });
         match self.format {
-            Format::Jsonl | Format::Timesketch => {}
+            Format::Jsonl | Format::Timesketch | Format::Ocsf => {}
             Format::Json => {
                 let lines: Vec<Line> = self
                     .held

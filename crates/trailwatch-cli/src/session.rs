@@ -38,19 +38,23 @@ pub struct Remote {
     pub alert_sns: Option<String>,
     /// `--resume` state file.
     pub resume: Option<PathBuf>,
+    /// `--security-hub`: import findings into Security Hub.
+    pub security_hub: bool,
+    /// `--event-bus` (or `TRAILWATCH_EVENT_BUS`): put findings on this bus.
+    pub event_bus: Option<String>,
 }
 
 /// The AWS side of a replay, built only when an input or option needs it.
 struct Aws {
     runtime: tokio::runtime::Runtime,
     s3: Option<S3Access>,
-    alerter: Option<trailwatch_aws::SnsAlerter>,
+    sinks: Option<trailwatch_aws::Sinks>,
 }
 
 impl Aws {
-    fn connect(inputs: &[String], remote: &Remote) -> Result<Option<Aws>> {
+    fn connect(inputs: &[String], remote: &Remote, allowlist: &Allowlist) -> Result<Option<Aws>> {
         let wants_s3 = inputs.iter().any(|i| i.starts_with("s3://"));
-        if !wants_s3 && remote.alert_sns.is_none() {
+        if !wants_s3 && !crate::sinks::wanted(remote) {
             return Ok(None);
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -63,14 +67,10 @@ impl Aws {
             runtime: runtime.handle().clone(),
             client: trailwatch_aws::s3_client(&config),
         });
-        let alerter = remote.alert_sns.as_ref().map(|topic| {
-            trailwatch_aws::SnsAlerter::new(trailwatch_aws::sns_client(&config), topic)
-        });
-        Ok(Some(Aws {
-            runtime,
-            s3,
-            alerter,
-        }))
+        let sinks = crate::sinks::wanted(remote)
+            .then(|| crate::sinks::build(&runtime, &config, remote, allowlist))
+            .transpose()?;
+        Ok(Some(Aws { runtime, s3, sinks }))
     }
 }
 
@@ -156,8 +156,9 @@ pub fn run_replay(
     });
     let progress = progress_bar(common.no_progress || common.quiet);
     let layout = output::TableLayout::detect(&inputs);
-    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout);
-    let aws = Aws::connect(&inputs, &remote)?;
+    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout)
+        .with_aliases(allowlist.account_aliases().clone());
+    let aws = Aws::connect(&inputs, &remote, &allowlist)?;
     let s3 = aws.as_ref().and_then(|a| a.s3.clone());
     let jobs = if s3.is_some() {
         jobs.max(remote.s3_concurrency)
@@ -243,7 +244,7 @@ pub fn run_replay(
     let mut found: BTreeMap<_, u64> = Default::default();
     let mut suppressed = 0u64;
     let mut blocked = 0u64;
-    let mut alerted = 0usize;
+    let mut alerted = trailwatch_aws::Delivered::default();
     let mut alert_error = None;
     let shown: Vec<(Finding, Option<String>)> = findings
         .into_iter()
@@ -257,18 +258,19 @@ pub fn run_replay(
             (f, accepted)
         })
         .collect();
-    if let Some((aws, alerter)) = aws
+    if let Some((aws, sinks)) = aws
         .as_ref()
-        .and_then(|a| a.alerter.as_ref().map(|al| (a, al)))
+        .and_then(|a| a.sinks.as_ref().map(|al| (a, al)))
     {
         let to_alert: Vec<Finding> = shown
             .iter()
             .filter(|(_, accepted)| accepted.is_none())
             .map(|(f, _)| f.clone())
             .collect();
-        match aws.runtime.block_on(alerter.publish(&to_alert)) {
-            Ok(n) => alerted += n,
+        match aws.runtime.block_on(sinks.deliver(&to_alert)) {
+            Ok(n) => alerted = n,
             Err(e) => {
+                alerted = e.delivered;
                 let message = e.to_string();
                 eprintln!("trailwatch: error: {message}");
                 alert_error.get_or_insert(message);
@@ -312,7 +314,16 @@ pub fn run_replay(
     if !common.quiet {
         let mut summary = output::summary(&totals, &failed, &skipped);
         if let Some(topic) = &remote.alert_sns {
-            summary.push_str(&format!("alerts published to {topic}: {alerted}\n"));
+            summary.push_str(&format!("alerts published to {topic}: {}\n", alerted.sns));
+        }
+        if remote.security_hub {
+            summary.push_str(&format!(
+                "findings imported into Security Hub: {}\n",
+                alerted.security_hub
+            ));
+        }
+        if let Some(bus) = &remote.event_bus {
+            summary.push_str(&format!("events put on {bus}: {}\n", alerted.event_bridge));
         }
         if totals.resumed > 0 {
             summary.push_str(&format!(

@@ -194,7 +194,6 @@ fn detection_finding_capped(f: &Finding, account_alias: Option<&str>, cap: usize
         },
         "api": {
             "operation": cut(&f.event_name),
-            "service": { "name": "s3.amazonaws.com", "uid": "s3.amazonaws.com" },
             "request": { "uid": cut(&f.event_id) },
         },
         "evidences": [{
