@@ -5,7 +5,8 @@
 #          the trail keys (decrypt), the allowlist object when
 #          TRAILWATCH_CONFIG is s3://
 # publish: the alert topic (PublishBatch is authorized by sns:Publish), with
-#          the topic's key
+#          the topic's key; with enable_security_hub, BatchImportFindings on
+#          the account's default product; with event_bus, PutEvents on it
 # consume: its own queue; send: its own dead-letter queue
 # logs:    its own log group
 # X-Ray:   only with enable_xray; PutTraceSegments/PutTelemetryRecords have no
@@ -88,6 +89,28 @@ data "aws_iam_policy_document" "function" {
     sid       = "PublishFindings"
     actions   = ["sns:Publish"]
     resources = [local.alert_topic_arn]
+  }
+
+  # enable_security_hub: import into this account's default product only.
+  dynamic "statement" {
+    for_each = var.enable_security_hub ? [local.security_hub_product_arn] : []
+
+    content {
+      sid       = "ImportSecurityHubFindings"
+      actions   = ["securityhub:BatchImportFindings"]
+      resources = [statement.value]
+    }
+  }
+
+  # event_bus: put events on that bus only.
+  dynamic "statement" {
+    for_each = local.event_bus_arn == null ? [] : [local.event_bus_arn]
+
+    content {
+      sid       = "PutFindingEvents"
+      actions   = ["events:PutEvents"]
+      resources = [statement.value]
+    }
   }
 
   # The module's key (or kms_key_arn): the environment is encrypted with it,

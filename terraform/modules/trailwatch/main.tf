@@ -126,6 +126,18 @@ locals {
       RUST_LOG                          = var.log_level
     },
     var.trailwatch_config == null ? {} : { TRAILWATCH_CONFIG = var.trailwatch_config },
+    var.sns_format == "standard" ? {} : { TRAILWATCH_SNS_FORMAT = var.sns_format },
+    var.enable_security_hub ? { TRAILWATCH_SECURITY_HUB = "true" } : {},
+    var.event_bus == null ? {} : { TRAILWATCH_EVENT_BUS = var.event_bus },
+    var.min_severity.sns == null ? {} : { TRAILWATCH_SNS_MIN_SEVERITY = var.min_severity.sns },
+    var.min_severity.security_hub == null ? {} : { TRAILWATCH_SECURITY_HUB_MIN_SEVERITY = var.min_severity.security_hub },
+    var.min_severity.event_bus == null ? {} : { TRAILWATCH_EVENT_BUS_MIN_SEVERITY = var.min_severity.event_bus },
+  )
+
+  # Security Hub takes findings from the caller's own default product only.
+  security_hub_product_arn = "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default"
+  event_bus_arn = var.event_bus == null ? null : (
+    startswith(var.event_bus, "arn:") ? var.event_bus : "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus}"
   )
 
   # Not coalesce(): with an empty trail_bucket_name (attach mode, not given)

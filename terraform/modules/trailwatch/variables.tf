@@ -752,3 +752,57 @@ variable "batch_operations_report_prefix" {
     error_message = "batch_operations_report_prefix must not start with \"/\" and must end with \"/\"."
   }
 }
+
+variable "enable_security_hub" {
+  description = "Import findings into AWS Security Hub (ASFF, BatchImportFindings) as this account's default product in this region: sets TRAILWATCH_SECURITY_HUB=true and grants securityhub:BatchImportFindings on arn:<partition>:securityhub:<region>:<account>:product/<account>/default only. Security Hub must be enabled in this account and region."
+  type        = bool
+  default     = false
+  nullable    = false
+
+  validation {
+    condition     = var.enable_security_hub == true || var.enable_security_hub == false
+    error_message = "enable_security_hub must be true or false."
+  }
+}
+
+variable "event_bus" {
+  description = "EventBridge bus (a name in this account and region, or an ARN) to put one `S3 Exposure Finding` event per finding on (source `trailwatch`): sets TRAILWATCH_EVENT_BUS and grants events:PutEvents on that bus only. null: no events."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.event_bus == null || can(regex("^([A-Za-z0-9._-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:event-bus/[A-Za-z0-9._/-]{1,256})$", var.event_bus))
+    error_message = "event_bus must be an event bus name (letters, digits, . _ -) or an event bus ARN."
+  }
+}
+
+variable "sns_format" {
+  description = "What the `default` and `https` forms of each SNS alert hold: `standard` (the readable text and the finding JSON) or `chat` (an Amazon Q Developer in chat applications custom notification, for a Slack or Teams channel subscribed to the topic). Email and SQS subscribers get the same forms either way."
+  type        = string
+  default     = "standard"
+  nullable    = false
+
+  validation {
+    condition     = contains(["standard", "chat"], var.sns_format)
+    error_message = "sns_format must be standard or chat."
+  }
+}
+
+variable "min_severity" {
+  description = "Lowest severity each sink receives (critical, high or medium); a sink left out receives every severity. Findings of refused attempts (exposure `blocked`) go to no sink unless TRAILWATCH_ALERT_BLOCKED or the config's [sinks.<name>] include_blocked says so."
+  type = object({
+    sns          = optional(string)
+    security_hub = optional(string)
+    event_bus    = optional(string)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition = alltrue([
+      for s in [var.min_severity.sns, var.min_severity.security_hub, var.min_severity.event_bus] :
+      s == null || contains(["critical", "high", "medium"], coalesce(s, "medium"))
+    ])
+    error_message = "min_severity values must be critical, high or medium."
+  }
+}
