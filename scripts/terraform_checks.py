@@ -727,7 +727,12 @@ ALLOWED_SOURCES = {
         "aws:sourcearn": {"${local.source_topic_arn}"},
     },
     "events.amazonaws.com": {
-        "aws:sourcearn": {"${aws_cloudwatch_event_rule.log_files[0].arn}"},
+        # The module's log-file rule; examples/security-tooling's rule that
+        # routes critical findings to its second topic.
+        "aws:sourcearn": {
+            "${aws_cloudwatch_event_rule.log_files[0].arn}",
+            "${aws_cloudwatch_event_rule.critical.arn}",
+        },
     },
     "cloudwatch.amazonaws.com": {
         "aws:sourceaccount": {"${local.account_id}"},
