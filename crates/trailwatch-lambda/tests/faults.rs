@@ -534,6 +534,43 @@ impl CapturedLogs {
     }
 }
 
+/// A PutBucketAcl making `bucket` public-read, as CloudTrail logs it.
+fn public_acl_record(event_id: &str, bucket: &str) -> Value {
+    json!({
+        "eventVersion": "1.08", "eventTime": "2024-02-08T12:02:00Z",
+        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl",
+        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
+        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev", "accountId": "111122223333"},
+        "requestParameters": {"bucketName": bucket, "x-amz-acl": ["public-read"], "acl": [""]},
+        "eventID": event_id, "recipientAccountId": "111122223333"
+    })
+}
+
+/// Stores `doc` gzipped as the log file `PROD_2024` of the stack's trail
+/// bucket, invokes the function with its notification through SQS, and
+/// checks that nothing is retried.
+async fn invoke_on_log(stack: &Stack, doc: &str) {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, doc.as_bytes()).unwrap();
+    stack
+        .s3
+        .put_object()
+        .bucket(&stack.bucket)
+        .key(PROD_2024)
+        .body(aws_sdk_s3::primitives::ByteStream::from(
+            gz.finish().unwrap(),
+        ))
+        .send()
+        .await
+        .expect("PutObject");
+    let (_, notifications) = stack.s3_notifications().await;
+    let app = stack.app(&[]).await;
+    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
+        .await
+        .expect("an SQS batch response");
+    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+}
+
 /// A log file whose first record nests 80 levels deep, then one over the
 /// size cap naming a watched event, then a public ACL: the ACL is alerted
 /// with its bucket, the oversized PutBucketPolicy is alerted as a finding
@@ -564,35 +601,9 @@ async fn a_skipped_record_does_not_hide_the_exposure_after_it() {
         "requestParameters": {"bucketName": "hidden-policy"},
         "eventID": "oversized-1", "recipientAccountId": "111122223333"
     });
-    let acl = json!({
-        "eventVersion": "1.08", "eventTime": "2024-02-08T12:02:00Z",
-        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl",
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev", "accountId": "111122223333"},
-        "requestParameters": {"bucketName": "after-deep", "x-amz-acl": ["public-read"], "acl": [""]},
-        "eventID": "acl-after-deep", "recipientAccountId": "111122223333"
-    });
+    let acl = public_acl_record("acl-after-deep", "after-deep");
     let doc = format!(r#"{{"Records":[{deep},{oversized},{acl}]}}"#);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, doc.as_bytes()).unwrap();
-    stack
-        .s3
-        .put_object()
-        .bucket(&stack.bucket)
-        .key(PROD_2024)
-        .body(aws_sdk_s3::primitives::ByteStream::from(
-            gz.finish().unwrap(),
-        ))
-        .send()
-        .await
-        .expect("PutObject");
-    let (_, notifications) = stack.s3_notifications().await;
-    let app = stack.app(&[]).await;
-
-    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
-        .await
-        .expect("an SQS batch response");
-    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+    invoke_on_log(&stack, &doc).await;
 
     let mut alerts = stack.alerts().await;
     alerts.sort_by(|a, b| a.finding.event_id.cmp(&b.finding.event_id));
@@ -640,34 +651,9 @@ async fn a_skipped_record_does_not_hide_the_exposure_after_it() {
 async fn findings_before_damage_are_alerted_with_the_damage() {
     let moto = MotoServer::start();
     let stack = Stack::new(&moto, "damaged").await;
-    let acl = json!({
-        "eventVersion": "1.08", "eventTime": "2024-02-08T12:02:00Z",
-        "eventSource": "s3.amazonaws.com", "eventName": "PutBucketAcl",
-        "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.7",
-        "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::111122223333:user/dev", "accountId": "111122223333"},
-        "requestParameters": {"bucketName": "before-damage", "x-amz-acl": ["public-read"], "acl": [""]},
-        "eventID": "acl-before-damage", "recipientAccountId": "111122223333"
-    });
+    let acl = public_acl_record("acl-before-damage", "before-damage");
     let doc = format!(r#"{{"Records":[{acl},{{"eventName":"X","a":[1}}]}}"#);
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    std::io::Write::write_all(&mut gz, doc.as_bytes()).unwrap();
-    stack
-        .s3
-        .put_object()
-        .bucket(&stack.bucket)
-        .key(PROD_2024)
-        .body(aws_sdk_s3::primitives::ByteStream::from(
-            gz.finish().unwrap(),
-        ))
-        .send()
-        .await
-        .expect("PutObject");
-    let (_, notifications) = stack.s3_notifications().await;
-    let app = stack.app(&[]).await;
-    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
-        .await
-        .expect("an SQS batch response");
-    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+    invoke_on_log(&stack, &doc).await;
     let alerts = stack.alerts().await;
     let mut kinds: Vec<(&str, Option<&str>)> = alerts
         .iter()
