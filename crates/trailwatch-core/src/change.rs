@@ -291,12 +291,9 @@ fn object_ownership(params: &Value) -> Option<&str> {
 /// Whether an upload's request names an ACL at all (a private one replaces
 /// a public object ACL).
 fn carries_acl(params: &Value) -> bool {
-    scalar(params).as_object().is_some_and(|map| {
-        map.keys().any(|k| {
-            let k = k.to_ascii_lowercase();
-            rules::UPLOAD_ACL_MARKERS.iter().any(|m| k.contains(m))
-        })
-    })
+    scalar(params)
+        .as_object()
+        .is_some_and(|map| map.keys().any(|k| rules::names_acl(k.as_bytes())))
 }
 
 #[cfg(test)]

@@ -259,10 +259,7 @@ impl RecordWalker {
         if capture.key {
             if self.frames.len() == 2 && self.frames[0].key.as_deref() == Some(b"requestParameters")
             {
-                let key = capture.raw.to_ascii_lowercase();
-                self.head.carries_acl |= crate::rules::UPLOAD_ACL_MARKERS
-                    .iter()
-                    .any(|m| memchr::memmem::find(&key, m.as_bytes()).is_some());
+                self.head.carries_acl |= crate::rules::names_acl(&capture.raw);
             }
             if let Some(top) = self.frames.last_mut() {
                 // An overlong key matches no field.

@@ -47,6 +47,15 @@ pub(crate) const UPLOAD_EVENTS: &[&str] = &["PutObject", "CopyObject", "CreateMu
 /// Byte markers of an ACL in an upload record, searched case-insensitively.
 pub(crate) const UPLOAD_ACL_MARKERS: &[&str] = &["x-amz-acl", "x-amz-grant-", "accesscontrol"];
 
+/// Whether a `requestParameters` key names an ACL (a canned ACL, a grant
+/// header or an access control policy), in any case.
+pub(crate) fn names_acl(key: &[u8]) -> bool {
+    let key = key.to_ascii_lowercase();
+    UPLOAD_ACL_MARKERS
+        .iter()
+        .any(|m| memchr::memmem::find(&key, m.as_bytes()).is_some())
+}
+
 /// A rule's verdict on one record: what it grants, how badly, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Hit {
