@@ -198,7 +198,7 @@ pub fn run_replay(
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 skipped.push(message);
             }
-            let unlisted = scan.stats.skipped_records - scan.skipped.len() as u64;
+            let unlisted = scan.unlisted_skipped();
             if unlisted > 0 {
                 let message = format!(
                     "{}: {unlisted} more records skipped (only the first {} are listed)",

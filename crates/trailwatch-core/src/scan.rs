@@ -400,6 +400,12 @@ impl Scanner {
 }
 
 impl FileScan {
+    /// Skipped records counted but not listed in `skipped` (past
+    /// [`MAX_SKIPPED_LISTED`]).
+    pub fn unlisted_skipped(&self) -> u64 {
+        self.stats.skipped_records - self.skipped.len() as u64
+    }
+
     /// The outcome of a file that could not be read at all.
     pub fn failed(log_file: &str, kind: ScanErrorKind) -> Self {
         FileScan {

@@ -316,7 +316,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     for record in &scan.skipped {
         tracing::error!(%bucket, %key, record = %record, "record skipped; the rest of the file was read");
     }
-    let unlisted = scan.stats.skipped_records - scan.skipped.len() as u64;
+    let unlisted = scan.unlisted_skipped();
     if unlisted > 0 {
         tracing::error!(%bucket, %key, unlisted, "more records skipped than are listed");
     }
