@@ -47,7 +47,7 @@ enum Command {
     /// Exposure windows: when each bucket, object or access point was
     /// exposed, at which level, opened and closed by whom (same inputs and
     /// options as replay).
-    Timeline(ReplayArgs),
+    Timeline(TimelineArgs),
     /// Print the rules: what makes a bucket, object or policy public.
     Explain,
     /// Generate a realistic CloudTrail archive with its ground truth (for benchmarks).
@@ -96,6 +96,19 @@ struct ReplayArgs {
     resume: Option<PathBuf>,
     #[command(flatten)]
     common: CommonArgs,
+}
+
+#[derive(Args)]
+struct TimelineArgs {
+    #[command(flatten)]
+    replay: ReplayArgs,
+    /// Also verify the inputs' digest files (as `trailwatch verify` does)
+    /// and mark each window `evidence: verified | problems | no-digests`,
+    /// listing the problems that overlap it.
+    #[arg(long)]
+    verify: bool,
+    #[command(flatten)]
+    keys: verify::KeyArgs,
 }
 
 #[derive(Args)]
@@ -180,7 +193,11 @@ const QUIET_SDK_LOGS: &str =
 
 /// `replay` and `timeline`: the same inputs, pruning, workers and remote
 /// options; they differ in what they print.
-fn replay_command(args: ReplayArgs, kind: ViewKind) -> anyhow::Result<ExitCode> {
+fn replay_command(
+    args: ReplayArgs,
+    kind: ViewKind,
+    verify: Option<verify::KeyArgs>,
+) -> anyhow::Result<ExitCode> {
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -200,8 +217,17 @@ fn replay_command(args: ReplayArgs, kind: ViewKind) -> anyhow::Result<ExitCode> 
     let view = View {
         kind,
         include_blocked: args.common.include_blocked,
+        verify,
     };
     run_replay(args.paths, filter, jobs, remote, &args.common, view)
+}
+
+fn timeline_command(args: TimelineArgs) -> anyhow::Result<ExitCode> {
+    if !args.verify && args.keys.any() {
+        anyhow::bail!("--public-keys and --fetch-public-keys go with --verify");
+    }
+    let verify = args.verify.then_some(args.keys);
+    replay_command(args.replay, ViewKind::Timeline, verify)
 }
 
 fn main() -> ExitCode {
@@ -217,12 +243,13 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Replay(args) => replay_command(args, ViewKind::Findings),
-        Command::Timeline(args) => replay_command(args, ViewKind::Timeline),
+        Command::Replay(args) => replay_command(args, ViewKind::Findings, None),
+        Command::Timeline(args) => timeline_command(args),
         Command::Scan(args) => {
             let view = View {
                 kind: ViewKind::Findings,
                 include_blocked: args.common.include_blocked,
+                verify: None,
             };
             run_replay(
                 vec![args.file],

@@ -2,6 +2,7 @@
 //! the summary to stderr. Log text is untrusted: the table escapes control
 //! characters and bounds long fields; JSON escapes by construction.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use clap::ValueEnum;
@@ -11,6 +12,7 @@ use trailwatch_core::text::{printable, truncate_chars};
 use trailwatch_core::Finding;
 
 use crate::replay::Totals;
+use crate::verify::WindowEvidence;
 
 /// Output formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -25,7 +27,7 @@ pub enum Format {
     /// `timestamp_desc` beside the fields of each finding or window.
     Timesketch,
     /// OCSF Detection Finding (class 2004, schema 1.5.0) JSON lines, for
-    /// security lakes and SIEMs (timeline windows print as JSON lines).
+    /// security lakes and SIEMs (findings only: not for `timeline`).
     Ocsf,
 }
 
@@ -46,6 +48,40 @@ struct Line<'a> {
     /// The allowlist reason, on suppressed findings shown with --show-suppressed.
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressed: Option<&'a str>,
+    /// The account's alias (`[accounts]` in the config), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_alias: Option<&'a str>,
+}
+
+/// Account aliases (`[accounts]` in the config): account ID to name.
+type Aliases = BTreeMap<String, String>;
+
+fn line<'a>(aliases: &'a Aliases, finding: &'a Finding, suppressed: Option<&'a str>) -> Line<'a> {
+    Line {
+        finding,
+        suppressed,
+        account_alias: aliases.get(&finding.account).map(String::as_str),
+    }
+}
+
+/// One window as printed: its fields, the account's alias, and with
+/// `--verify` its evidence.
+#[derive(Serialize)]
+struct WindowLine<'a> {
+    #[serde(flatten)]
+    window: &'a Window,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    account_alias: Option<&'a str>,
+    #[serde(flatten)]
+    evidence: Option<&'a WindowEvidence>,
+}
+
+/// `id`, or `alias (id)` when the account has an alias.
+fn account_label(alias: Option<&str>, account: &str) -> String {
+    match alias {
+        Some(alias) => format!("{alias} ({account})"),
+        None => account.to_owned(),
+    }
 }
 
 /// Receives findings as they come and writes them in the chosen format.
@@ -54,7 +90,7 @@ pub struct Printer<W: Write> {
     out: W,
     held: Vec<(Finding, Option<String>)>,
     layout: TableLayout,
-    aliases: std::collections::BTreeMap<String, String>,
+    aliases: Aliases,
 }
 
 impl<W: Write> Printer<W> {
@@ -69,8 +105,9 @@ impl<W: Write> Printer<W> {
         }
     }
 
-    /// Account aliases (`[accounts]` in the config) for the OCSF format.
-    pub fn with_aliases(mut self, aliases: std::collections::BTreeMap<String, String>) -> Self {
+    /// Account aliases (`[accounts]` in the config), shown beside account
+    /// IDs in every format.
+    pub fn with_aliases(mut self, aliases: Aliases) -> Self {
         self.aliases = aliases;
         self
     }
@@ -79,10 +116,7 @@ impl<W: Write> Printer<W> {
     pub fn finding(&mut self, finding: Finding, suppressed: Option<String>) -> io::Result<()> {
         match self.format {
             Format::Jsonl => {
-                let line = Line {
-                    finding: &finding,
-                    suppressed: suppressed.as_deref(),
-                };
+                let line = line(&self.aliases, &finding, suppressed.as_deref());
                 serde_json::to_writer(&mut self.out, &line)?;
                 self.out.write_all(b"\n")
             }
@@ -97,10 +131,7 @@ impl<W: Write> Printer<W> {
                     ),
                     datetime: &finding.event_time,
                     timestamp_desc: "Event Recorded",
-                    fields: Line {
-                        finding: &finding,
-                        suppressed: suppressed.as_deref(),
-                    },
+                    fields: line(&self.aliases, &finding, suppressed.as_deref()),
                 };
                 serde_json::to_writer(&mut self.out, &line)?;
                 self.out.write_all(b"\n")
@@ -118,25 +149,43 @@ impl<W: Write> Printer<W> {
     }
 
     /// Writes the exposure windows (`timeline`) in the chosen format, and
-    /// flushes.
-    pub fn windows(mut self, windows: &[Window]) -> io::Result<()> {
+    /// flushes; `evidence` (`--verify`) holds one entry per window.
+    pub fn windows(
+        mut self,
+        windows: &[Window],
+        evidence: Option<&[WindowEvidence]>,
+    ) -> io::Result<()> {
+        let lines: Vec<WindowLine> = windows
+            .iter()
+            .enumerate()
+            .map(|(i, window)| WindowLine {
+                window,
+                account_alias: self.aliases.get(&window.account).map(String::as_str),
+                evidence: evidence.and_then(|e| e.get(i)),
+            })
+            .collect();
         match self.format {
             Format::Jsonl | Format::Ocsf => {
-                for window in windows {
-                    serde_json::to_writer(&mut self.out, window)?;
+                for line in &lines {
+                    serde_json::to_writer(&mut self.out, line)?;
                     self.out.write_all(b"\n")?;
                 }
             }
             Format::Timesketch => {
-                for window in windows {
+                for line in &lines {
+                    let window = line.window;
                     let (datetime, timestamp_desc) = match (&window.opened_at, &window.closed_at) {
                         (Some(opened), _) => (opened.as_str(), "Exposure Opened"),
                         (None, Some(closed)) => (closed.as_str(), "Exposure Closed"),
                         (None, None) => ("", "Exposure"),
                     };
-                    let line = Sketch {
+                    let evidence = line
+                        .evidence
+                        .map(|e| format!(" [evidence: {}]", e.evidence.as_str()))
+                        .unwrap_or_default();
+                    let sketch = Sketch {
                         message: format!(
-                            "{} {} exposed ({}) via {} from {} to {}",
+                            "{} {} exposed ({}) via {} from {} to {}{evidence}",
                             window.resource_type,
                             window_resource(window),
                             window.exposure.as_str(),
@@ -149,17 +198,17 @@ impl<W: Write> Printer<W> {
                         ),
                         datetime,
                         timestamp_desc,
-                        fields: window,
+                        fields: line,
                     };
-                    serde_json::to_writer(&mut self.out, &line)?;
+                    serde_json::to_writer(&mut self.out, &sketch)?;
                     self.out.write_all(b"\n")?;
                 }
             }
             Format::Json => {
-                serde_json::to_writer_pretty(&mut self.out, windows)?;
+                serde_json::to_writer_pretty(&mut self.out, &lines)?;
                 self.out.write_all(b"\n")?;
             }
-            Format::Table => write_window_table(&mut self.out, windows, &self.layout)?,
+            Format::Table => write_window_table(&mut self.out, &lines, &self.layout)?,
         }
         self.out.flush()
     }
@@ -179,15 +228,14 @@ impl<W: Write> Printer<W> {
                 let lines: Vec<Line> = self
                     .held
                     .iter()
-                    .map(|(finding, suppressed)| Line {
-                        finding,
-                        suppressed: suppressed.as_deref(),
+                    .map(|(finding, suppressed)| {
+                        line(&self.aliases, finding, suppressed.as_deref())
                     })
                     .collect();
                 serde_json::to_writer_pretty(&mut self.out, &lines)?;
                 self.out.write_all(b"\n")?;
             }
-            Format::Table => write_table(&mut self.out, &self.held, &self.layout)?,
+            Format::Table => write_table(&mut self.out, &self.held, &self.layout, &self.aliases)?,
         }
         self.out.flush()
     }
@@ -280,6 +328,7 @@ fn write_table(
     out: &mut impl Write,
     rows: &[(Finding, Option<String>)],
     layout: &TableLayout,
+    aliases: &Aliases,
 ) -> io::Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -363,7 +412,12 @@ fn write_table(
         details.push(fit(
             &safe(&format!(
                 "from {} in {} {}",
-                finding.source_ip, finding.account, finding.region
+                finding.source_ip,
+                account_label(
+                    aliases.get(&finding.account).map(String::as_str),
+                    &finding.account
+                ),
+                finding.region
             )),
             detail_width,
         ));
@@ -408,34 +462,47 @@ fn vias(w: &Window) -> String {
         .join(",")
 }
 
-/// One line per window: account, exposure, opened, closed, via, resource
-/// (shortened in the middle to fit), then the unknown facts indented.
+/// Problems named under a window in the table; the rest are counted.
+const TABLE_PROBLEMS: usize = 3;
+
+/// One line per window: account (`alias (id)` when it has one), exposure,
+/// opened, closed, via, with `--verify` the evidence, then the resource
+/// (shortened in the middle to fit); under it, indented, the unknown facts
+/// and the problems of its evidence.
 fn write_window_table(
     out: &mut impl Write,
-    windows: &[Window],
+    windows: &[WindowLine],
     layout: &TableLayout,
 ) -> io::Result<()> {
     if windows.is_empty() {
         return Ok(());
     }
     let safe = |text: &str| printable(text).into_owned();
-    let rows: Vec<[String; 5]> = windows
+    let with_evidence = windows.iter().any(|w| w.evidence.is_some());
+    let rows: Vec<Vec<String>> = windows
         .iter()
-        .map(|w| {
-            [
-                w.account.clone(),
+        .map(|line| {
+            let w = line.window;
+            let mut row = vec![
+                account_label(line.account_alias, &w.account),
                 w.exposure.as_str().to_owned(),
                 w.opened_at.clone().unwrap_or_else(|| "(before)".to_owned()),
                 w.closed_at
                     .clone()
                     .unwrap_or_else(|| "(still open)".to_owned()),
                 vias(w),
-            ]
-            .map(|c| safe(&c))
+            ];
+            if with_evidence {
+                row.push(line.evidence.map_or("", |e| e.evidence.as_str()).to_owned());
+            }
+            row.into_iter().map(|c| safe(&c)).collect()
         })
         .collect();
-    let headers = ["ACCOUNT", "EXPOSURE", "OPENED", "CLOSED", "VIA"];
-    let mut widths = headers.map(|h| h.chars().count());
+    let mut headers = vec!["ACCOUNT", "EXPOSURE", "OPENED", "CLOSED", "VIA"];
+    if with_evidence {
+        headers.push("EVIDENCE");
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -443,9 +510,10 @@ fn write_window_table(
     }
     let fixed: usize = widths.iter().map(|w| w + 2).sum();
     let resource_width = layout.width.map(|w| w.saturating_sub(fixed).max(12));
-    let line = |cells: [&str; 5], resource: &str| {
+    let detail_width = layout.width.map(|w| w.saturating_sub(INDENT.len()));
+    let line = |cells: &[&str], resource: &str| {
         let mut text = String::new();
-        for (cell, width) in cells.iter().zip(widths) {
+        for (cell, width) in cells.iter().zip(&widths) {
             text.push_str(&format!("{cell:<width$}  "));
         }
         match resource_width {
@@ -454,22 +522,43 @@ fn write_window_table(
         }
         text.trim_end().to_owned()
     };
-    writeln!(out, "{}", line(headers, "RESOURCE"))?;
+    writeln!(out, "{}", line(&headers, "RESOURCE"))?;
     for (window, row) in windows.iter().zip(&rows) {
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
         writeln!(
             out,
             "{}",
-            line(
-                row.each_ref().map(String::as_str),
-                &safe(&window_resource(window))
-            )
+            line(&cells, &safe(&window_resource(window.window)))
         )?;
-        if !window.unknown_facts.is_empty() {
-            let facts: Vec<&str> = window.unknown_facts.iter().map(String::as_str).collect();
+        if !window.window.unknown_facts.is_empty() {
+            let facts: Vec<&str> = window
+                .window
+                .unknown_facts
+                .iter()
+                .map(String::as_str)
+                .collect();
             let text = safe(&format!("unknown: {}", facts.join(", ")));
-            let width = layout.width.map(|w| w.saturating_sub(INDENT.len()));
-            for part in width.map_or_else(|| vec![text.clone()], |w| wrap(&text, w)) {
+            for part in detail_width.map_or_else(|| vec![text.clone()], |w| wrap(&text, w)) {
                 writeln!(out, "{INDENT}{part}")?;
+            }
+        }
+        // One line per problem (the first few), its path relative to the input.
+        if let Some(e) = window.evidence {
+            for p in e.evidence_problems.iter().take(TABLE_PROBLEMS) {
+                let text = safe(&format!(
+                    "evidence: {} {}",
+                    p.kind,
+                    layout.relative(&p.path)
+                ));
+                let text = detail_width.map_or(text.clone(), |w| shorten_middle(&text, w));
+                writeln!(out, "{INDENT}{text}")?;
+            }
+            let more = e.evidence_problems_total.saturating_sub(TABLE_PROBLEMS);
+            if more > 0 {
+                writeln!(
+                    out,
+                    "{INDENT}evidence: {more} more problems (--format jsonl or trailwatch verify lists them)"
+                )?;
             }
         }
     }

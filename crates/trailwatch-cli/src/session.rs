@@ -20,6 +20,7 @@ use crate::output::{self, Format, Printer};
 use crate::replay;
 use crate::resume::{Done, ResumeState};
 use crate::s3source::S3Access;
+use crate::verify::{KeyArgs, TimelineEvidence};
 use crate::CommonArgs;
 
 /// Something was found and `--fail-on-findings` was given.
@@ -101,12 +102,15 @@ pub enum ViewKind {
 }
 
 /// What a run prints, and whether refused attempts are among it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct View {
     /// Findings or windows.
     pub kind: ViewKind,
     /// Also print (and alert) `blocked` findings: failed attempts.
     pub include_blocked: bool,
+    /// `timeline --verify`: verify the inputs' digests with these keys and
+    /// mark each window with its evidence.
+    pub verify: Option<KeyArgs>,
 }
 
 /// Runs a replay and reports it; returns the exit status.
@@ -154,6 +158,19 @@ pub fn run_replay(
     } else {
         Format::Jsonl
     });
+    if view.kind == ViewKind::Timeline && format == Format::Ocsf {
+        anyhow::bail!(
+            "timeline prints exposure windows, which OCSF has no class for; \
+             `trailwatch replay --format ocsf` prints the same findings, with the same verdicts, as OCSF Detection Findings"
+        );
+    }
+    if view.verify.is_some() && inputs.iter().any(|i| i == "-") {
+        anyhow::bail!("--verify reads archives (their digest files), not standard input");
+    }
+    let evidence_inputs = view
+        .verify
+        .as_ref()
+        .map(|keys| (inputs.clone(), filter.clone(), keys.clone()));
     let progress = progress_bar(common.no_progress || common.quiet);
     let layout = output::TableLayout::detect(&inputs);
     let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout)
@@ -246,6 +263,7 @@ pub fn run_replay(
     let mut blocked = 0u64;
     let mut alerted = trailwatch_aws::Delivered::default();
     let mut alert_error = None;
+    let mut evidence_summary: Option<String> = None;
     let shown: Vec<(Finding, Option<String>)> = findings
         .into_iter()
         .filter(|f| {
@@ -302,8 +320,24 @@ pub fn run_replay(
                     *found.entry(finding.kind).or_default() += 1;
                 }
             }
+            let windows = timeline.windows();
+            let marks = match &evidence_inputs {
+                Some((inputs, filter, keys)) => {
+                    let evidence =
+                        TimelineEvidence::gather(inputs, filter, keys, jobs).context("--verify")?;
+                    for (path, why) in evidence.read_errors() {
+                        let message = printable(&format!("--verify: {path}: {why}")).into_owned();
+                        eprintln!("trailwatch: error: {message}");
+                        failed.push(message);
+                    }
+                    let marks: Vec<_> = windows.iter().map(|w| evidence.window(w)).collect();
+                    evidence_summary = Some(crate::verify::timeline_summary(&marks, &evidence));
+                    Some(marks)
+                }
+                None => None,
+            };
             printer
-                .windows(&timeline.windows())
+                .windows(&windows, marks.as_deref())
                 .context("writing windows")?;
         }
     }
@@ -313,6 +347,9 @@ pub fn run_replay(
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     if !common.quiet {
         let mut summary = output::summary(&totals, &failed, &skipped);
+        if let Some(text) = &evidence_summary {
+            summary.push_str(text);
+        }
         if let Some(topic) = &remote.alert_sns {
             summary.push_str(&format!("alerts published to {topic}: {}\n", alerted.sns));
         }

@@ -3,7 +3,7 @@
 //! offline for local trees, and with the newest digests' metadata
 //! signatures when reading from `s3://`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -12,10 +12,13 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use trailwatch_evidence::layout::{archive_key, digest_name, place, Kind};
+use serde::Serialize;
+use trailwatch_core::exposure::Window;
+use trailwatch_evidence::layout::{archive_key, digest_name, log_delivery, place, Kind};
 use trailwatch_evidence::time::{iso, parse_iso};
 use trailwatch_evidence::{
-    ArchiveFile, Content, Fetched, Options, ProblemKind, PublicKey, PublicKeys, Report,
+    ArchiveFile, Content, Evidence, Fetched, Options, Problem, ProblemKind, PublicKey, PublicKeys,
+    Report, DELIVERY_LAG_SECONDS,
 };
 
 use crate::discover::{Day, Filter};
@@ -47,13 +50,8 @@ pub struct VerifyArgs {
     /// Directories of the AWSLogs/ layout (log files and CloudTrail-Digest/), files, or s3://bucket/prefix.
     #[arg(required = true, value_name = "PATH")]
     paths: Vec<String>,
-    /// `aws cloudtrail list-public-keys` output (repeatable: one per Region, CLI v1 or v2, or merged).
-    #[arg(long = "public-keys", value_name = "FILE")]
-    public_keys: Vec<PathBuf>,
-    /// Also ask the CloudTrail API (ListPublicKeys) for the keys of every
-    /// Region the digests come from; if AWS cannot be reached, say so and go on.
-    #[arg(long)]
-    fetch_public_keys: bool,
+    #[command(flatten)]
+    keys: KeyArgs,
     /// Only problems from this date (YYYY-MM-DD, inclusive); files a day around it are read.
     #[arg(long, value_name = "DATE")]
     since: Option<Day>,
@@ -75,6 +73,25 @@ pub struct VerifyArgs {
     /// No summary on stderr (read errors are still printed).
     #[arg(short, long)]
     quiet: bool,
+}
+
+/// Where the digests' public keys come from (`verify`, `timeline --verify`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct KeyArgs {
+    /// `aws cloudtrail list-public-keys` output (repeatable: one per Region, CLI v1 or v2, or merged).
+    #[arg(long = "public-keys", value_name = "FILE")]
+    pub public_keys: Vec<PathBuf>,
+    /// Also ask the CloudTrail API (ListPublicKeys) for the keys of every
+    /// Region the digests come from; if AWS cannot be reached, say so and go on.
+    #[arg(long)]
+    pub fetch_public_keys: bool,
+}
+
+impl KeyArgs {
+    /// True when a key source was given.
+    pub fn any(&self) -> bool {
+        !self.public_keys.is_empty() || self.fetch_public_keys
+    }
 }
 
 fn day_start(day: Day) -> i64 {
@@ -315,9 +332,8 @@ fn fetch_keys(aws: &Aws, files: &[ArchiveFile], keys: &mut PublicKeys) {
     }
 }
 
-/// Runs `trailwatch verify`.
-pub fn run(args: VerifyArgs) -> Result<ExitCode> {
-    let started = Instant::now();
+/// Reads `--public-keys` files.
+fn load_keys(args: &KeyArgs) -> Result<PublicKeys> {
     let mut keys = PublicKeys::new();
     for file in &args.public_keys {
         let text = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -329,17 +345,129 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
         })?;
         tracing::debug!(file = %file.display(), keys = n, "public keys");
     }
+    Ok(keys)
+}
+
+/// `filter` a day wider on each side: a digest lists files delivered up to
+/// an hour before the date in its key, and a day's last files are listed by
+/// the next day's first digest.
+fn widened(filter: &Filter) -> Filter {
+    Filter {
+        since: filter.since.map(|d| shifted(d, -1)),
+        until: filter.until.map(|d| shifted(d, 1)),
+        accounts: filter.accounts.clone(),
+        regions: filter.regions.clone(),
+    }
+}
+
+/// The log files and digests under `paths` (local trees and `s3://`), with
+/// the inputs that could not be listed.
+struct Collected {
+    files: Vec<ArchiveFile>,
+    read_errors: Vec<(String, String)>,
+    aws: Option<Aws>,
+    s3: Option<S3Access>,
+}
+
+fn collect(paths: &[String], filter: &Filter) -> Result<Collected> {
+    let mut c = Collected {
+        files: Vec::new(),
+        read_errors: Vec::new(),
+        aws: None,
+        s3: None,
+    };
+    for input in paths {
+        if input == "-" {
+            bail!("verify reads archives, not standard input");
+        }
+        if input.starts_with("s3://") {
+            if c.aws.is_none() {
+                c.aws = Some(Aws::connect()?);
+            }
+            let aws = c.aws.as_ref().expect("connected");
+            let access = c.s3.get_or_insert_with(|| aws.s3());
+            if let Err(e) = discover_s3(access, input, filter, &mut c.files) {
+                c.read_errors.push((input.clone(), format!("{e:#}")));
+            }
+            continue;
+        }
+        let path = PathBuf::from(input);
+        let found = std::fs::metadata(&path).and_then(|meta| {
+            if meta.is_dir() {
+                let mut visited = HashSet::from([(meta.dev(), meta.ino())]);
+                walk(&path, filter, &mut visited, &mut c.files)
+            } else {
+                c.files.push(ArchiveFile::local(path.clone()));
+                Ok(())
+            }
+        });
+        if let Err(e) = found {
+            c.read_errors.push((input.clone(), e.to_string()));
+        }
+    }
+    Ok(c)
+}
+
+/// A verification: the report (read errors included), the keys used, and
+/// the first and last delivery minute of the log files the unwidened
+/// filter admits.
+struct Verified {
+    report: Report,
+    keys: PublicKeys,
+    deliveries: Option<(i64, i64)>,
+}
+
+/// Reads the keys, lists `paths` (`filter` widened by a day), fetches keys
+/// when asked, and verifies.
+fn verify_paths(
+    paths: &[String],
+    filter: &Filter,
+    key_args: &KeyArgs,
+    jobs: usize,
+    scope: Option<(i64, i64)>,
+) -> Result<Verified> {
+    let mut keys = load_keys(key_args)?;
+    let mut c = collect(paths, &widened(filter))?;
+    if key_args.fetch_public_keys {
+        if c.aws.is_none() {
+            c.aws = Some(Aws::connect()?);
+        }
+        fetch_keys(c.aws.as_ref().expect("connected"), &c.files, &mut keys);
+    }
+    let deliveries = c
+        .files
+        .iter()
+        .filter(|f| filter.may_contain(Path::new(&f.path)))
+        .filter_map(|f| archive_key(&f.path).and_then(place))
+        .filter(|p| p.kind == Kind::Log)
+        .filter_map(|p| log_delivery(p.name))
+        .fold(None, |span: Option<(i64, i64)>, t| {
+            Some(span.map_or((t, t), |(a, b)| (a.min(t), b.max(t))))
+        });
+    tracing::debug!(files = c.files.len(), jobs, "verifying");
+    let mut report = trailwatch_evidence::verify(c.files, &keys, &Options { jobs, scope });
+    report.read_errors.extend(c.read_errors);
+    report.read_errors.sort();
+    drop(c.s3);
+    drop(c.aws);
+    Ok(Verified {
+        report,
+        keys,
+        deliveries,
+    })
+}
+
+/// Runs `trailwatch verify`.
+pub fn run(args: VerifyArgs) -> Result<ExitCode> {
+    let started = Instant::now();
     if let (Some(s), Some(u)) = (args.since, args.until) {
         if s > u {
             bail!("--since {s} is after --until {u}");
         }
     }
-    // A digest lists files delivered up to an hour before the date in its
-    // key, and a day's last files are listed by the next day's first
-    // digest: read a day more on each side, report only inside the range.
     let filter = Filter {
-        since: args.since.map(|d| shifted(d, -1)),
-        until: args.until.map(|d| shifted(d, 1)),
+        since: args.since,
+        until: args.until,
         accounts: args.accounts.clone(),
         regions: args.regions.clone(),
     };
@@ -349,51 +477,12 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             args.until.map_or(i64::MAX, |u| day_start(u) + 86_399),
         )
     });
-    let mut files = Vec::new();
-    let mut read_errors: Vec<(String, String)> = Vec::new();
-    let mut aws: Option<Aws> = None;
-    let mut s3: Option<S3Access> = None;
-    for input in &args.paths {
-        if input == "-" {
-            bail!("verify reads archives, not standard input");
-        }
-        if input.starts_with("s3://") {
-            if aws.is_none() {
-                aws = Some(Aws::connect()?);
-            }
-            let access = s3.get_or_insert_with(|| aws.as_ref().expect("connected").s3());
-            if let Err(e) = discover_s3(access, input, &filter, &mut files) {
-                read_errors.push((input.clone(), format!("{e:#}")));
-            }
-            continue;
-        }
-        let path = PathBuf::from(input);
-        let found = std::fs::metadata(&path).and_then(|meta| {
-            if meta.is_dir() {
-                let mut visited = HashSet::from([(meta.dev(), meta.ino())]);
-                walk(&path, &filter, &mut visited, &mut files)
-            } else {
-                files.push(ArchiveFile::local(path.clone()));
-                Ok(())
-            }
-        });
-        if let Err(e) = found {
-            read_errors.push((input.clone(), e.to_string()));
-        }
-    }
-    if args.fetch_public_keys {
-        if aws.is_none() {
-            aws = Some(Aws::connect()?);
-        }
-        fetch_keys(aws.as_ref().expect("connected"), &files, &mut keys);
-    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
-    tracing::debug!(files = files.len(), jobs, "verifying");
-    let mut report = trailwatch_evidence::verify(files, &keys, &Options { jobs, scope });
-    report.read_errors.extend(read_errors);
+    let Verified { report, keys, .. } =
+        verify_paths(&args.paths, &filter, &args.keys, jobs, scope)?;
     print_problems(&report, args.format)?;
     for (path, why) in &report.read_errors {
         eprintln!("trailwatch: error: {path}: {why}");
@@ -404,8 +493,6 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode> {
             summary(&report, &keys, started.elapsed().as_secs_f64())
         );
     }
-    drop(s3);
-    drop(aws);
     Ok(if !report.read_errors.is_empty() {
         ExitCode::from(EXIT_ERRORS)
     } else if report.has_problems() {
@@ -485,6 +572,163 @@ fn summary(report: &Report, keys: &PublicKeys, seconds: f64) -> String {
             "{} inputs could not be read\n",
             report.read_errors.len()
         ));
+    }
+    text
+}
+
+/// What `timeline --verify` says of a window's logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mark {
+    /// Wholly inside digest windows, and no problem overlaps it.
+    Verified,
+    /// Problems overlap it (informational ones included).
+    Problems,
+    /// Some of it lies outside every digest window.
+    NoDigests,
+}
+
+impl Mark {
+    /// The name printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mark::Verified => "verified",
+            Mark::Problems => "problems",
+            Mark::NoDigests => "no-digests",
+        }
+    }
+}
+
+/// Problems listed on one window; the count says how many overlap it.
+const MAX_LISTED: usize = 20;
+
+/// The evidence of one window, printed beside its fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct WindowEvidence {
+    /// `verified`, `problems` or `no-digests`.
+    pub evidence: Mark,
+    /// The problems whose span overlaps the window (the first
+    /// [`MAX_LISTED`], ordered as `trailwatch verify` prints them).
+    pub evidence_problems: Vec<Problem>,
+    /// How many overlap it in all.
+    pub evidence_problems_total: usize,
+}
+
+/// `timeline --verify`: the verification of the same inputs, asked once per
+/// window.
+pub struct TimelineEvidence {
+    report: Report,
+    /// First and last delivery minute of the log files read.
+    deliveries: Option<(i64, i64)>,
+    /// No key was given: every signature is `unknown-public-key`.
+    pub no_keys: bool,
+}
+
+impl TimelineEvidence {
+    /// Verifies `paths` as `trailwatch verify` would (`filter` widened by a
+    /// day on each side, every problem kept).
+    pub fn gather(
+        paths: &[String],
+        filter: &Filter,
+        keys: &KeyArgs,
+        jobs: usize,
+    ) -> Result<TimelineEvidence> {
+        let v = verify_paths(paths, filter, keys, jobs.max(1), None)?;
+        Ok(TimelineEvidence {
+            no_keys: v.keys.is_empty(),
+            report: v.report,
+            deliveries: v.deliveries,
+        })
+    }
+
+    /// Inputs or files that could not be read for verification.
+    pub fn read_errors(&self) -> &[(String, String)] {
+        &self.report.read_errors
+    }
+
+    /// The span a window's logs were delivered in: from its opening (the
+    /// first delivery of the archive when it opened before it) to its
+    /// closing plus [`DELIVERY_LAG_SECONDS`] (a log file is delivered up to
+    /// about 15 minutes after its events, and digest windows are delivery
+    /// time), but not past the archive's last delivery unless it closed
+    /// later; a window still open runs to that last delivery.
+    fn span(&self, w: &Window) -> (i64, i64) {
+        let opened = w.opened_at.as_deref().and_then(parse_iso);
+        let closed = w.closed_at.as_deref().and_then(parse_iso);
+        let (first, last) = self.deliveries.unwrap_or_else(|| {
+            let t = opened.or(closed).unwrap_or(0);
+            (t, closed.unwrap_or(t))
+        });
+        let start = opened.unwrap_or(first);
+        let end = match closed {
+            Some(c) => (c + DELIVERY_LAG_SECONDS).min(last.max(c)),
+            None => last,
+        };
+        (start, end.max(start))
+    }
+
+    /// The evidence for one window, judged in the regions of the log files
+    /// of the events that opened and closed it (S3 logs a bucket's calls in
+    /// the bucket's region), or in every region of its account when no
+    /// event names one.
+    pub fn window(&self, w: &Window) -> WindowEvidence {
+        let (start, end) = self.span(w);
+        let regions: BTreeSet<&str> = [&w.opened_by, &w.closed_by]
+            .into_iter()
+            .flatten()
+            .filter_map(|by| archive_key(&by.log_file).and_then(place))
+            .map(|p| p.region)
+            .collect();
+        let regions: Vec<Option<&str>> = if regions.is_empty() {
+            vec![None]
+        } else {
+            regions.into_iter().map(Some).collect()
+        };
+        let mut problems: Vec<&Problem> = Vec::new();
+        let mut uncovered = false;
+        for region in regions {
+            match self.report.evidence(&w.account, region, start, end) {
+                Evidence::Verified => {}
+                Evidence::NoDigests => uncovered = true,
+                Evidence::Problems(found) => {
+                    for p in found {
+                        if !problems.iter().any(|q| std::ptr::eq(*q, p)) {
+                            problems.push(p);
+                        }
+                    }
+                }
+            }
+        }
+        let evidence = if !problems.is_empty() {
+            Mark::Problems
+        } else if uncovered {
+            Mark::NoDigests
+        } else {
+            Mark::Verified
+        };
+        WindowEvidence {
+            evidence,
+            evidence_problems_total: problems.len(),
+            evidence_problems: problems.into_iter().take(MAX_LISTED).cloned().collect(),
+        }
+    }
+}
+
+/// The line the timeline summary adds: windows by evidence.
+pub fn timeline_summary(marks: &[WindowEvidence], evidence: &TimelineEvidence) -> String {
+    let count = |m: Mark| marks.iter().filter(|w| w.evidence == m).count();
+    let s = &evidence.report.stats;
+    let mut text = format!(
+        "evidence: {} windows verified, {} with problems, {} without digests ({} digests, {} of {} log files verified)\n",
+        count(Mark::Verified),
+        count(Mark::Problems),
+        count(Mark::NoDigests),
+        s.digests,
+        s.logs_verified,
+        s.log_files,
+    );
+    if evidence.no_keys && s.digests > 0 {
+        text.push_str("evidence: no --public-keys given: no digest signature could be checked\n");
     }
     text
 }

@@ -13,14 +13,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use serde_json::Value;
-use trailwatch_evidence::layout::{archive_key, log_delivery, place, Kind};
-use trailwatch_gen::digest::{chain, public_keys_json, Signer, Trail};
-use trailwatch_gen::time::ts;
-use trailwatch_gen::DigestEntry;
+use trailwatch_evidence::layout::{log_delivery, place};
 use trailwatch_testkit::http::{read_message, respond};
 use trailwatch_testkit::{files_under, workspace_root, MotoServer};
 
-const BUCKET: &str = "trail-copy";
+mod common;
+use common::BUCKET;
 
 struct Run {
     code: i32,
@@ -280,69 +278,9 @@ fn the_shipped_fixture_digests_list_true_hashes_but_are_unsigned() {
 /// Copies the fixtures' log files (not their stand-in digests) and signs a
 /// digest chain for them, one segment per account, region and day.
 fn signed_fixtures(out: &Path) -> PathBuf {
-    let src = workspace_root().join("fixtures/logs");
-    let signer = Signer::generate(ts(2015, 1, 1, 0, 0), ts(2030, 1, 1, 0, 0));
-    let mut groups: BTreeMap<(String, i64), (Trail, Vec<DigestEntry>)> = BTreeMap::new();
-    let mut hasher = trailwatch_evidence::Hasher::new();
-    for file in files_under(&src) {
-        let rel = file
-            .strip_prefix(&src)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let Some(key) = archive_key(&rel) else {
-            continue;
-        };
-        let Some(p) = place(key) else { continue };
-        if p.kind != Kind::Log || !key.ends_with(".json.gz") {
-            continue;
-        }
-        let bytes = std::fs::read(&file).unwrap();
-        let target = out.join(&rel);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(&target, &bytes).unwrap();
-        let Ok(hash) = hasher.hash_bytes(&bytes) else {
-            continue;
-        };
-        let deliver = log_delivery(p.name).unwrap();
-        let sha256: String = hash.sha256.iter().map(|b| format!("{b:02x}")).collect();
-        let root_end = rel.len() - key.len();
-        let root = format!(
-            "{}{}",
-            &rel[..root_end],
-            key.split("/CloudTrail/").next().unwrap()
-        );
-        let trail = Trail {
-            bucket: BUCKET.into(),
-            root: root.trim_start_matches('/').to_owned(),
-            account: p.account.into(),
-            region: p.region.into(),
-            name: "management-events".into(),
-            home_region: "us-east-1".into(),
-        };
-        let group = groups
-            .entry((p.location(), deliver.div_euclid(86_400)))
-            .or_insert((trail, Vec::new()));
-        group.1.push(DigestEntry {
-            key: key.to_owned(),
-            sha256,
-            oldest: deliver - 600,
-            newest: deliver - 60,
-            deliver,
-        });
-    }
-    assert!(groups.len() > 10);
-    for (trail, entries) in groups.values() {
-        let first = entries.iter().map(|e| e.deliver).min().unwrap();
-        for d in chain(trail, first - 1_337, entries, &[&signer], None) {
-            let target = out.join(&d.key);
-            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-            std::fs::write(&target, trailwatch_gen::gzip(&d.json)).unwrap();
-        }
-    }
+    common::copy_fixture_logs(out);
     let keys = out.join("keys.json");
-    std::fs::write(&keys, public_keys_json(&[&signer], true)).unwrap();
+    common::sign_chains(out, &keys);
     keys
 }
 
