@@ -27,7 +27,7 @@ pub use route::{parse_severity, Route, RouteOverride, Sink};
 pub use s3::{
     fetch_object, list_level, list_objects_from, scan_object, FetchError, FetchedObject, Level,
 };
-pub use securityhub::{SecurityHub, SecurityHubError, Target};
+pub use securityhub::{closed_later, SecurityHub, SecurityHubError, Target};
 pub use sinks::{Delivered, DeliveryError, Sinks};
 pub use sns::{AlertError, SnsAlerter};
 

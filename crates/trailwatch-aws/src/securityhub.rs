@@ -14,13 +14,14 @@
 //! is never sent: it belongs to the customer, and BatchImportFindings
 //! ignores it on an existing finding anyway.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use aws_sdk_securityhub::error::DisplayErrorContext;
 use aws_sdk_securityhub::types as sh;
 use serde::Serialize;
 use thiserror::Error;
+use trailwatch_core::exposure::{Level, Window};
 use trailwatch_core::text::truncate_chars;
 use trailwatch_core::{Finding, Kind, Severity};
 
@@ -215,6 +216,90 @@ impl SecurityHub {
             first,
         })
     }
+}
+
+/// Which findings report an exposure that a later event in the same
+/// archive closed, so that Security Hub should hold them `ARCHIVED`
+/// (parallel to `findings`).
+///
+/// A resource's effective and possible windows (latent ones are not public)
+/// that touch or overlap form one exposure; it is closed when its last
+/// window has `closed_by`. A finding belongs to it when its event opened
+/// one of those windows, or when it concerns the same bucket or object and
+/// its event falls inside the exposure (a second public grant while already
+/// public). A resource exposed again later is a new exposure, with its own
+/// findings. An event that opened windows of several resources (an account
+/// setting that revived grants) is closed only once all of them are.
+pub fn closed_later(findings: &[Finding], windows: &[Window]) -> Vec<bool> {
+    type Resource<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let mut by_resource: BTreeMap<Resource<'_>, Vec<&Window>> = BTreeMap::new();
+    for w in windows.iter().filter(|w| w.exposure != Level::Latent) {
+        let resource = (
+            w.account.as_str(),
+            w.bucket.as_deref(),
+            w.key.as_deref(),
+            w.access_point.as_deref(),
+        );
+        by_resource.entry(resource).or_default().push(w);
+    }
+    // Closed exposures: the events that opened them, and their span (the
+    // opening `None` when it began before the archive).
+    let mut openers: HashSet<&str> = HashSet::new();
+    let mut still_open: HashSet<&str> = HashSet::new();
+    // Account, bucket, key: the spans of the closed exposures.
+    type Spans<'a> = Vec<(Option<&'a str>, &'a str)>;
+    let mut spans: BTreeMap<(&str, Option<&str>, Option<&str>), Spans<'_>> = BTreeMap::new();
+    for ((account, bucket, key, access_point), mut list) in by_resource {
+        list.sort_by(|a, b| a.opened_at.cmp(&b.opened_at));
+        let mut i = 0;
+        while i < list.len() {
+            let start = list[i].opened_at.as_deref();
+            let mut end = list[i].closed_at.as_deref();
+            let mut members = vec![list[i]];
+            i += 1;
+            // `None` sorts first, so a later window always has an opening.
+            while i < list.len() && end.is_none_or(|e| list[i].opened_at.as_deref() <= Some(e)) {
+                end = match (end, list[i].closed_at.as_deref()) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    _ => None,
+                };
+                members.push(list[i]);
+                i += 1;
+            }
+            let opened_by = members
+                .iter()
+                .filter_map(|w| w.opened_by.as_ref().map(|by| by.event_id.as_str()));
+            let Some(end) = end else {
+                still_open.extend(opened_by);
+                continue;
+            };
+            openers.extend(opened_by);
+            if access_point.is_none() {
+                spans
+                    .entry((account, bucket, key))
+                    .or_default()
+                    .push((start, end));
+            }
+        }
+    }
+    findings
+        .iter()
+        .map(|f| {
+            let id = f.event_id.as_str();
+            if still_open.contains(id) {
+                return false;
+            }
+            if openers.contains(id) {
+                return true;
+            }
+            let resource = (f.account.as_str(), f.bucket.as_deref(), f.key.as_deref());
+            let t = f.event_time.as_str();
+            spans.get(&resource).is_some_and(|list| {
+                list.iter()
+                    .any(|&(start, end)| start.is_none_or(|s| s <= t) && t < end)
+            })
+        })
+        .collect()
 }
 
 /// One finding in the AWS Security Finding Format: the fields trailwatch
@@ -529,7 +614,84 @@ mod tests {
             log_file: "s3://trail/x.json.gz".into(),
             exposure: Exposure::Possible,
             unknown_facts: vec!["account 111122223333 RestrictPublicBuckets".into()],
+            live_check: None,
         }
+    }
+
+    fn by(event_id: &str, at: &str) -> trailwatch_core::exposure::SetBy {
+        trailwatch_core::exposure::SetBy {
+            event_id: event_id.into(),
+            event_name: "PutBucketPolicy".into(),
+            actor_arn: String::new(),
+            log_file: String::new(),
+            event_time: at.into(),
+        }
+    }
+
+    /// A bucket window opened by `opener` at `from`, closed at `to` (if any).
+    fn window(bucket: &str, level: Level, opener: &str, from: &str, to: Option<&str>) -> Window {
+        Window {
+            resource_type: "bucket",
+            account: "111122223333".into(),
+            bucket: Some(bucket.into()),
+            key: None,
+            access_point: None,
+            exposure: level,
+            via: Default::default(),
+            unknown_facts: Default::default(),
+            opened_at: Some(from.into()),
+            opened_by: Some(by(opener, from)),
+            closed_at: to.map(str::to_owned),
+            closed_by: to.map(|t| by("closer", t)),
+        }
+    }
+
+    fn at(event_id: &str, time: &str, bucket: Option<&str>) -> Finding {
+        Finding {
+            event_id: event_id.into(),
+            event_time: time.into(),
+            bucket: bucket.map(str::to_owned),
+            ..finding()
+        }
+    }
+
+    #[test]
+    fn findings_of_closed_exposures_are_the_ones_archived() {
+        let t = |h: u32| format!("2024-02-08T{h:02}:00:00Z");
+        let windows = vec![
+            // reports: public 10-11 (then exposed anew from 12, still open).
+            window("reports", Level::Possible, "e1", &t(10), Some(&t(11))),
+            window("reports", Level::Effective, "e3", &t(12), None),
+            // logs: possible then effective, touching, closed at 14.
+            window("logs", Level::Possible, "e7", &t(10), Some(&t(12))),
+            window("logs", Level::Effective, "e8", &t(12), Some(&t(14))),
+            // assets: latent only (not public): nothing to close.
+            window("assets", Level::Latent, "e5", &t(10), Some(&t(11))),
+            // One event opened a closed window and one still open.
+            window("a", Level::Effective, "e6", &t(10), Some(&t(11))),
+            window("b", Level::Effective, "e6", &t(10), None),
+        ];
+        let findings = [
+            at("e1", &t(10), Some("reports")),
+            at("e2", "2024-02-08T10:30:00Z", Some("reports")),
+            at("e3", &t(12), Some("reports")),
+            at("e4", "2024-02-08T10:30:00Z", Some("other")),
+            at("e9", "2024-02-08T10:30:00Z", None),
+            at("e5", &t(10), Some("assets")),
+            at("e6", &t(10), Some("a")),
+            at("e7", &t(10), Some("logs")),
+            at("e8", &t(12), Some("logs")),
+            at("e10", "2024-02-08T13:00:00Z", Some("logs")),
+            at("e11", &t(14), Some("logs")),
+        ];
+        let closed = closed_later(&findings, &windows);
+        let archived: Vec<&str> = findings
+            .iter()
+            .zip(&closed)
+            .filter(|(_, &c)| c)
+            .map(|(f, _)| f.event_id.as_str())
+            .collect();
+        assert_eq!(archived, ["e1", "e2", "e7", "e8", "e10"]);
     }
 
     fn target() -> Target {

@@ -16,8 +16,10 @@ use crate::sns::SnsAlerter;
 pub struct Delivered {
     /// SNS alerts published.
     pub sns: usize,
-    /// Security Hub findings imported.
+    /// Security Hub findings imported (archived ones included).
     pub security_hub: usize,
+    /// Of those, imported `ARCHIVED`: their exposure closed later.
+    pub security_hub_archived: usize,
     /// EventBridge events put.
     pub event_bridge: usize,
 }
@@ -26,6 +28,7 @@ impl Delivered {
     fn add(&mut self, other: Delivered) {
         self.sns += other.sns;
         self.security_hub += other.security_hub;
+        self.security_hub_archived += other.security_hub_archived;
         self.event_bridge += other.event_bridge;
     }
 }
@@ -84,6 +87,20 @@ impl Sinks {
 
     /// Sends each sink the findings its route admits.
     pub async fn deliver(&self, findings: &[Finding]) -> Result<Delivered, DeliveryError> {
+        self.deliver_judged(findings, &vec![false; findings.len()])
+            .await
+    }
+
+    /// As [`Sinks::deliver`], but the findings marked in `closed` (parallel
+    /// to `findings`: their exposure closed later, see
+    /// [`crate::closed_later`]) go to Security Hub as `ARCHIVED`, never
+    /// `ACTIVE` first (an update needs a later `UpdatedAt`); the other sinks
+    /// get every finding alike.
+    pub async fn deliver_judged(
+        &self,
+        findings: &[Finding],
+        closed: &[bool],
+    ) -> Result<Delivered, DeliveryError> {
         let mut delivered = Delivered::default();
         let mut failures = Vec::new();
         if let Some((alerter, route)) = &self.sns {
@@ -96,12 +113,31 @@ impl Sinks {
             }
         }
         if let Some((hub, route)) = &self.security_hub {
-            match hub.import(&route.select(findings)).await {
+            let (mut active, mut archived) = (Vec::new(), Vec::new());
+            let marks = closed.iter().chain(std::iter::repeat(&false));
+            for (f, &c) in findings.iter().zip(marks).filter(|(f, _)| route.admits(f)) {
+                if c {
+                    archived.push(f.clone())
+                } else {
+                    active.push(f.clone())
+                }
+            }
+            match hub.import(&active).await {
                 Ok(n) => delivered.add(Delivered {
                     security_hub: n,
                     ..Default::default()
                 }),
                 Err(e) => failures.push(e.to_string()),
+            }
+            if !archived.is_empty() {
+                match hub.archive(&archived).await {
+                    Ok(n) => delivered.add(Delivered {
+                        security_hub: n,
+                        security_hub_archived: n,
+                        ..Default::default()
+                    }),
+                    Err(e) => failures.push(e.to_string()),
+                }
             }
         }
         if let Some((bus, route)) = &self.event_bridge {

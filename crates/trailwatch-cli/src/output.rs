@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use clap::ValueEnum;
 use serde::Serialize;
-use trailwatch_core::exposure::{Via, Window};
+use trailwatch_core::exposure::Window;
 use trailwatch_core::text::{printable, truncate_chars};
 use trailwatch_core::Finding;
 
@@ -449,14 +449,13 @@ fn window_resource(w: &Window) -> String {
     }
 }
 
+/// The `via` names, as JSON spells them (`bucket-acl`, ...).
 fn vias(w: &Window) -> String {
     w.via
         .iter()
-        .map(|v| match v {
-            Via::BucketAcl => "bucket-acl",
-            Via::BucketPolicy => "bucket-policy",
-            Via::ObjectAcl => "object-acl",
-            Via::AccessPointPolicy => "access-point-policy",
+        .map(|v| match serde_json::to_value(v) {
+            Ok(serde_json::Value::String(name)) => name,
+            _ => format!("{v:?}"),
         })
         .collect::<Vec<_>>()
         .join(",")

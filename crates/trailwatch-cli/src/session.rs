@@ -255,6 +255,7 @@ pub fn run_replay(
     // Verdicts need every change in time order: decided here, once, over
     // all that was read (and what earlier runs recorded), never per file.
     let timeline = exposure::judge(&mut findings, changes);
+    let windows = timeline.windows();
     findings.sort_by(|a, b| {
         (&a.event_time, &a.event_id, a.kind).cmp(&(&b.event_time, &b.event_id, b.kind))
     });
@@ -285,7 +286,13 @@ pub fn run_replay(
             .filter(|(_, accepted)| accepted.is_none())
             .map(|(f, _)| f.clone())
             .collect();
-        match aws.runtime.block_on(sinks.deliver(&to_alert)) {
+        // Findings whose exposure a later event closed go to Security Hub
+        // archived.
+        let closed = trailwatch_aws::closed_later(&to_alert, &windows);
+        match aws
+            .runtime
+            .block_on(sinks.deliver_judged(&to_alert, &closed))
+        {
             Ok(n) => alerted = n,
             Err(e) => {
                 alerted = e.delivered;
@@ -320,7 +327,6 @@ pub fn run_replay(
                     *found.entry(finding.kind).or_default() += 1;
                 }
             }
-            let windows = timeline.windows();
             let marks = match &evidence_inputs {
                 Some((inputs, filter, keys)) => {
                     let evidence =
@@ -355,8 +361,8 @@ pub fn run_replay(
         }
         if remote.security_hub {
             summary.push_str(&format!(
-                "findings imported into Security Hub: {}\n",
-                alerted.security_hub
+                "findings imported into Security Hub: {} ({} archived: a later event closed their exposure)\n",
+                alerted.security_hub, alerted.security_hub_archived
             ));
         }
         if let Some(bus) = &remote.event_bus {

@@ -323,7 +323,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     // In the Lambda the file alone is the archive: its changes, in time
     // order, decide its findings' verdicts.
     let mut findings = scan.findings;
-    exposure::judge(&mut findings, scan.changes);
+    let windows = exposure::judge(&mut findings, scan.changes).windows();
     let mut alerts = Vec::new();
     let mut suppressed = 0usize;
     let mut blocked = 0usize;
@@ -346,7 +346,9 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
             None => alerts.push(finding),
         }
     }
-    app.sinks.deliver(&alerts).await?;
+    // An exposure closed later in the same file goes to Security Hub archived.
+    let closed = trailwatch_aws::closed_later(&alerts, &windows);
+    app.sinks.deliver_judged(&alerts, &closed).await?;
     metrics::findings(alerts.iter().map(|f| f.kind.as_str()));
     tracing::info!(
         %bucket,
