@@ -4,7 +4,10 @@
 # gzip) and the natural filters people write (jq, Python, Node.js), checking
 # that each finds exactly the records of the ground truth; trailwatch verify
 # (every log file inflated and hashed, every digest signature checked)
-# against sha256sum over the same files; plus the Lambda's init time and its
+# against sha256sum over the same files (the compressed bytes) and against
+# libdeflate-gunzip -c | sha256sum or | openssl dgst -sha256 (the same work
+# with standard tools; coreutils hashes in software, OpenSSL with the CPU's
+# SHA extensions); plus the Lambda's init time and its
 # memory on a ~50 MB gzip log file.
 #
 #   benches/compare.sh                      # ~1 GiB corpus, seed 1
@@ -94,6 +97,8 @@ TOOLS=(
   "trailwatch verify -j 1#$TW verify -j 1 -q --public-keys public-keys.json AWSLogs#verify#$RUNS"
   "trailwatch verify -j $NPROC#$TW verify -j $NPROC -q --public-keys public-keys.json AWSLogs#verify#$RUNS"
   "sha256sum#find AWSLogs -type f -name \\*.json.gz | sort | xargs sha256sum#hashes#$RUNS"
+  "libdeflate-gunzip -c | sha256sum#xargs -a files.txt libdeflate-gunzip -c | sha256sum#onehash#$RUNS"
+  "libdeflate-gunzip -c | openssl sha256#xargs -a files.txt libdeflate-gunzip -c | openssl dgst -sha256#onehash#$RUNS"
 )
 
 : > "$OUT/checks.txt"
@@ -145,6 +150,16 @@ s = json.load(open(sys.argv[2]))
 want = s["log_files"] + s["digest_files"]
 print("ok" if got == want else "MISMATCH", got, "of", want, "files hashed")
 PY
+        ;;
+      onehash)
+        # verify's work with standard tools: inflate every log file, hash
+        # every uncompressed byte (one stream: no process per file).
+        # (sha256sum prints `<hex>  -`, openssl `SHA2-256(stdin)= <hex>`.)
+        if [ "$(wc -l < "$OUT/out/$i.txt")" = 1 ] && grep -Eq '(^|= )[0-9a-f]{64}( |$)' "$OUT/out/$i.txt"; then
+            echo "ok one SHA-256 over every uncompressed log byte" >> "$OUT/checks.txt"
+        else
+            echo "MISMATCH sha256sum printed $(head -c 80 "$OUT/out/$i.txt")" >> "$OUT/checks.txt"
+        fi
         ;;
       bytes)
         python3 - "$OUT/out/$i.txt" summary.json <<'PY' >> "$OUT/checks.txt"
