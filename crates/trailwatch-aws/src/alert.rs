@@ -112,6 +112,7 @@ pub fn render_with(finding: &Finding, format: SnsFormat, account_alias: Option<&
     let attributes = [
         ("kind", finding.kind.to_string()),
         ("severity", finding.severity.to_string()),
+        ("exposure", finding.exposure.to_string()),
         ("account", attribute_value(&finding.account)),
         (
             "bucket",
@@ -178,6 +179,7 @@ pub fn unreadable_log_finding(bucket: &str, key: &str, reason: &str) -> Finding 
         log_file: format!("s3://{bucket}/{key}"),
         exposure: Exposure::Unknown,
         unknown_facts: Vec::new(),
+        live_check: None,
     }
 }
 
@@ -351,7 +353,7 @@ fn text_body(f: &Finding, alias: Option<&str>) -> String {
         None => format!("the whole {}", f.resource()),
     };
     let lines = [
-        format!("trailwatch found an S3 exposure ({} severity).", f.severity),
+        headline(f, &resource),
         String::new(),
         format!("What:      {}", f.kind),
         format!("Why:       {}", f.reason),
@@ -382,6 +384,27 @@ fn text_body(f: &Finding, alias: Option<&str>) -> String {
         .map(|l| printable(l).into_owned())
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The body's first line: what S3 said when asked (the live check), in
+/// plain words, or that an exposure was found when S3 was not asked.
+fn headline(f: &Finding, resource: &str) -> String {
+    use trailwatch_core::LiveStatus;
+    let Some(live) = &f.live_check else {
+        return format!("trailwatch found an S3 exposure ({} severity).", f.severity);
+    };
+    let at = &live.checked_at;
+    match live.status {
+        LiveStatus::Effective => format!("EFFECTIVE: {resource} IS public now (S3 checked at {at})."),
+        LiveStatus::Latent => format!(
+            "LATENT: {resource} holds a public grant that a setting neutralises now (S3 checked at {at})."
+        ),
+        LiveStatus::Closed => format!("CLOSED: {resource} is no longer public (S3 checked at {at})."),
+        LiveStatus::Unverifiable => format!(
+            "UNVERIFIED ({}): S3 could not be asked about {resource}: {}",
+            f.exposure, live.detail
+        ),
+    }
 }
 
 /// A message attribute value: printable and short.
@@ -427,6 +450,7 @@ mod tests {
                 .into(),
             exposure: Exposure::Effective,
             unknown_facts: Vec::new(),
+            live_check: None,
         }
     }
 
@@ -536,6 +560,40 @@ mod tests {
     }
 
     #[test]
+    fn the_first_line_says_what_s3_said() {
+        let first_line = |f: &Finding| {
+            let message: Value = serde_json::from_str(&render(f).message).unwrap();
+            message["email"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .to_owned()
+        };
+        let mut f = finding();
+        f.key = Some("q3/summary.pdf".into());
+        assert!(first_line(&f).starts_with("trailwatch found an S3 exposure"));
+        let live = |status| trailwatch_core::LiveCheck {
+            status,
+            checked_at: "2026-01-01T00:00:00Z".into(),
+            checked: vec!["GetBucketPolicy: public".into()],
+            detail: "AccessDenied: no".into(),
+        };
+        f.live_check = Some(live(trailwatch_core::LiveStatus::Effective));
+        assert_eq!(
+            first_line(&f),
+            "EFFECTIVE: s3://reports/q3/summary.pdf IS public now (S3 checked at 2026-01-01T00:00:00Z)."
+        );
+        f.live_check = Some(live(trailwatch_core::LiveStatus::Unverifiable));
+        f.exposure = Exposure::Possible;
+        assert_eq!(
+            first_line(&f),
+            "UNVERIFIED (possible): S3 could not be asked about s3://reports/q3/summary.pdf: AccessDenied: no"
+        );
+    }
+
+    #[test]
     fn attributes_and_fifo_ids() {
         let alert = render(&finding());
         assert_eq!(
@@ -543,6 +601,7 @@ mod tests {
             vec![
                 ("kind", "object-acl-public".to_string()),
                 ("severity", "high".to_string()),
+                ("exposure", "effective".to_string()),
                 ("account", "111122223333".to_string()),
                 ("bucket", "reports".to_string()),
             ]

@@ -279,6 +279,7 @@ mod tests {
             log_file: "f".into(),
             exposure: Exposure::Effective,
             unknown_facts: Vec::new(),
+            live_check: None,
         }
     }
 

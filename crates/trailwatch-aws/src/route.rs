@@ -165,6 +165,7 @@ mod tests {
             log_file: "f".into(),
             exposure,
             unknown_facts: Vec::new(),
+            live_check: None,
         }
     }
 

@@ -37,6 +37,7 @@ fn finding(event_id: &str, kind: Kind, severity: Severity) -> Finding {
             .into(),
         exposure: Exposure::Possible,
         unknown_facts: vec!["account 111122223333 IgnorePublicAcls".into()],
+        live_check: None,
     }
 }
 

@@ -156,6 +156,7 @@ pub(crate) fn detect(
                 Exposure::Possible
             },
             unknown_facts: Vec::new(),
+            live_check: None,
         })
         .collect();
     Ok(Detected { findings, change })
@@ -204,6 +205,7 @@ pub(crate) fn unevaluated(skipped: &SkippedRecord, log_file: &str) -> Option<Fin
         log_file: log_file.to_owned(),
         exposure: Exposure::Unknown,
         unknown_facts: Vec::new(),
+        live_check: None,
     })
 }
 

@@ -120,6 +120,8 @@ pub enum Exposure {
     /// The call could not be evaluated (policy not logged, not JSON, over a
     /// limit, record skipped).
     Unknown,
+    /// No longer public when S3 was asked (the live check only).
+    Closed,
 }
 
 impl Exposure {
@@ -132,6 +134,7 @@ impl Exposure {
             Exposure::Weakened => "weakened",
             Exposure::Blocked => "blocked",
             Exposure::Unknown => "unknown",
+            Exposure::Closed => "closed",
         }
     }
 }
@@ -182,6 +185,10 @@ pub struct Finding {
     /// `account 111122223333 RestrictPublicBuckets`); empty when none.
     #[serde(default)]
     pub unknown_facts: Vec<String>,
+    /// What S3 said when asked about the resource (the Lambda's live
+    /// check, `replay --confirm`); absent when it was not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live_check: Option<crate::LiveCheck>,
 }
 
 impl Finding {

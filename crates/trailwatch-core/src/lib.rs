@@ -19,6 +19,7 @@ mod detect;
 pub mod exposure;
 mod finding;
 mod inflate;
+mod live;
 mod peek;
 mod record;
 mod records;
@@ -29,6 +30,10 @@ pub mod text;
 
 pub use allowlist::{Allowlist, AllowlistError};
 pub use finding::{Exposure, Finding, Kind, Severity};
+pub use live::{
+    evaluate_live_acl, evaluate_live_policy, LiveAclGrant, LiveCheck, LiveGrant, LivePolicy,
+    LiveStatus,
+};
 pub use peek::RecordHead;
 pub use records::{SkipReason, SkippedRecord};
 pub use scan::{

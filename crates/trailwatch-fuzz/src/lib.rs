@@ -298,6 +298,7 @@ pub fn allowlist(data: &[u8]) {
         log_file: "f".into(),
         exposure: trailwatch_core::Exposure::Possible,
         unknown_facts: Vec::new(),
+        live_check: None,
     };
     if let Some(reason) = allowlist.suppression(&finding) {
         assert!(

@@ -42,6 +42,10 @@ pub struct App {
     allowed_buckets: Option<Vec<String>>,
     alert_blocked: bool,
     metrics: metrics::Emitter,
+    /// The live check; `None` with `TRAILWATCH_CONFIRM=off`.
+    confirmer: Option<trailwatch_confirm::Confirmer>,
+    /// `TRAILWATCH_ALERT_LATENT`: alert latent findings (default true).
+    alert_latent: bool,
 }
 
 impl App {
@@ -86,6 +90,10 @@ impl App {
             // A sink that takes refused attempts must be given them.
             alert_blocked: settings.alert_blocked || any_blocked,
             metrics: metrics::Emitter::stdout(settings.metrics),
+            confirmer: settings
+                .confirm
+                .map(|c| trailwatch_confirm::Confirmer::new(sdk, c)),
+            alert_latent: settings.alert_latent,
         })
     }
 }
@@ -346,6 +354,19 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
             None => alerts.push(finding),
         }
     }
+    // Ask S3 whether what the records say is public still is (bounded in
+    // time; what cannot be asked keeps the record's verdict).
+    if let Some(confirmer) = &app.confirmer {
+        confirmer.confirm_all(&mut alerts).await;
+    }
+    let mut latent = 0usize;
+    if !app.alert_latent {
+        alerts.retain(|f| {
+            let keep = f.exposure != Exposure::Latent;
+            latent += usize::from(!keep);
+            keep
+        });
+    }
     // An exposure closed later in the same file goes to Security Hub archived.
     let closed = trailwatch_aws::closed_later(&alerts, &windows);
     app.sinks.deliver_judged(&alerts, &closed).await?;
@@ -360,6 +381,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
         findings = alerts.len(),
         suppressed,
         blocked,
+        latent,
         duration_ms = started.elapsed().as_millis() as u64,
         "log file scanned"
     );

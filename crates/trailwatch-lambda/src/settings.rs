@@ -43,6 +43,13 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     /// The sinks besides SNS, and how findings are routed to each.
     pub sinks: SinkSettings,
+    /// The live check (`TRAILWATCH_CONFIRM`, default on; `off` turns it
+    /// off): `None` when off.
+    pub confirm: Option<trailwatch_confirm::ConfirmSettings>,
+    /// `TRAILWATCH_ALERT_LATENT=false` drops latent findings (a public
+    /// grant neutralised by a setting), as the records or the live check
+    /// found them. Default true.
+    pub alert_latent: bool,
 }
 
 /// Where findings go besides the SNS topic, and which ones.
@@ -161,6 +168,8 @@ impl Settings {
             }
         };
         let sinks = sink_settings(&lookup)?;
+        let confirm = confirm_settings(&get)?;
+        let alert_latent = boolean(&get, "TRAILWATCH_ALERT_LATENT", true)?;
         if let Some(function_name) = get("AWS_LAMBDA_FUNCTION_NAME") {
             metrics.function_name = function_name;
         }
@@ -172,8 +181,75 @@ impl Settings {
             alert_blocked,
             metrics,
             sinks,
+            confirm,
+            alert_latent,
         })
     }
+}
+
+/// `true` or `false` (any case), `default` when unset.
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, SettingsError> {
+    match get(name).as_deref() {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(SettingsError::Invalid {
+            name,
+            problem: format!("`{v}` is neither true nor false"),
+        }),
+    }
+}
+
+/// Reads `TRAILWATCH_CONFIRM` (`on`, the default, or `off`),
+/// `TRAILWATCH_CONFIRM_ROLE` (an IAM role ARN template with `{account}`),
+/// `TRAILWATCH_CONFIRM_EXTERNAL_ID` and `TRAILWATCH_CONFIRM_TIMEOUT_SECONDS`
+/// (the time budget of one log file's checks, default 20).
+fn confirm_settings(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<trailwatch_confirm::ConfirmSettings>, SettingsError> {
+    let invalid = |name, problem: String| SettingsError::Invalid { name, problem };
+    match get("TRAILWATCH_CONFIRM")
+        .map(|v| v.to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("on") => {}
+        Some("off") => return Ok(None),
+        Some(v) => {
+            return Err(invalid(
+                "TRAILWATCH_CONFIRM",
+                format!("`{v}` is neither on nor off"),
+            ))
+        }
+    }
+    let mut confirm = trailwatch_confirm::ConfirmSettings::default();
+    if let Some(role) = get("TRAILWATCH_CONFIRM_ROLE") {
+        if !role.starts_with("arn:") || !role.contains(":role/") || !role.contains("{account}") {
+            return Err(invalid(
+                "TRAILWATCH_CONFIRM_ROLE",
+                format!("`{role}` is not a role ARN template with {{account}}, e.g. arn:aws:iam::{{account}}:role/trailwatch-confirm"),
+            ));
+        }
+        confirm.role_template = Some(role);
+    }
+    confirm.external_id = get("TRAILWATCH_CONFIRM_EXTERNAL_ID");
+    if let Some(seconds) = get("TRAILWATCH_CONFIRM_TIMEOUT_SECONDS") {
+        let seconds: u64 = seconds
+            .parse()
+            .ok()
+            .filter(|s| (1..=600).contains(s))
+            .ok_or_else(|| {
+                invalid(
+                    "TRAILWATCH_CONFIRM_TIMEOUT_SECONDS",
+                    format!("`{seconds}` is not a whole number of seconds from 1 to 600"),
+                )
+            })?;
+        confirm.budget = std::time::Duration::from_secs(seconds);
+    }
+    Ok(Some(confirm))
 }
 
 /// Reads the `TRAILWATCH_SNS_*`, `TRAILWATCH_SECURITY_HUB*` and
@@ -256,6 +332,46 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Settings::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn live_check_variables() {
+        let topic = ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:t");
+        let s = settings(&[topic]).unwrap();
+        assert!(s.alert_latent);
+        let confirm = s.confirm.expect("on by default");
+        assert_eq!(confirm.role_template, None);
+        let s = settings(&[
+            topic,
+            (
+                "TRAILWATCH_CONFIRM_ROLE",
+                "arn:aws:iam::{account}:role/trailwatch-confirm",
+            ),
+            ("TRAILWATCH_CONFIRM_EXTERNAL_ID", "ext-1"),
+            ("TRAILWATCH_CONFIRM_TIMEOUT_SECONDS", "7"),
+            ("TRAILWATCH_ALERT_LATENT", "false"),
+        ])
+        .unwrap();
+        assert!(!s.alert_latent);
+        let confirm = s.confirm.unwrap();
+        assert_eq!(confirm.external_id.as_deref(), Some("ext-1"));
+        assert_eq!(confirm.budget.as_secs(), 7);
+        assert!(settings(&[topic, ("TRAILWATCH_CONFIRM", "OFF")])
+            .unwrap()
+            .confirm
+            .is_none());
+        for (name, bad) in [
+            ("TRAILWATCH_CONFIRM", "maybe"),
+            (
+                "TRAILWATCH_CONFIRM_ROLE",
+                "arn:aws:iam::111122223333:role/fixed",
+            ),
+            ("TRAILWATCH_CONFIRM_TIMEOUT_SECONDS", "0"),
+            ("TRAILWATCH_ALERT_LATENT", "no"),
+        ] {
+            let err = settings(&[topic, (name, bad)]).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! the environment and AWS at a moto_server.
 
 mod common;
+mod live;
 
 use std::io::{BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -279,6 +280,52 @@ async fn bootstrap_serves_invocations_from_the_runtime_api() {
         ] {
             assert!(fields.get(name).is_some(), "no {name} in {line}");
         }
+    }
+}
+
+/// The live check through the binary, with its default configuration (on):
+/// a bucket public now is alerted `effective`, one whose policy is gone
+/// `closed`, each with the live check in the message.
+#[tokio::test]
+async fn bootstrap_confirms_findings_against_the_live_bucket() {
+    let moto = MotoServer::start();
+    let stack = Stack::new(&moto, "bootstrap-confirm").await;
+    live::create(&stack.s3, "boot-open").await;
+    live::put_policy(&stack.s3, "boot-open", &live::public_policy("boot-open")).await;
+    live::store_log(
+        &stack,
+        &[
+            live::policy_record("e-open", live::HOME, "boot-open", &live::public_policy("boot-open")),
+            live::policy_record("e-gone", live::HOME, "boot-gone", &live::public_policy("boot-gone")),
+        ],
+    )
+    .await;
+    let (_, notifications) = stack.s3_notifications().await;
+
+    let api = RuntimeApi::start();
+    let (address, endpoint) = (api.address(), moto.endpoint());
+    let mut vars = lambda_environment(&address, &endpoint);
+    vars.push(("SNS_TOPIC_ARN", &stack.topic_arn));
+    let function = Function::start(&vars);
+    api.invoke(
+        "c0ffee00-0000-4000-8000-00000000c0f1",
+        sqs_event(&stack.notifications, &[&notifications[0]]),
+    );
+    let (path, body) = api.next_post(Duration::from_secs(30));
+    assert!(path.ends_with("/response"), "{path}: {body}");
+    assert_eq!(body, json!({ "batchItemFailures": [] }));
+    let alerts = stack.alerts().await;
+    let output = function.stop();
+    assert_eq!(alerts.len(), 2, "{output}");
+    for (id, want) in [("e-open", "effective"), ("e-gone", "closed")] {
+        let alert = alerts
+            .iter()
+            .find(|a| a.finding.event_id == id)
+            .unwrap_or_else(|| panic!("no alert for {id}: {output}"));
+        assert_well_formed(alert);
+        assert_eq!(alert.attributes.get("exposure").map(String::as_str), Some(want));
+        let live = alert.finding.live_check.as_ref().expect("a live check");
+        assert_eq!(live.status.as_str(), want);
     }
 }
 

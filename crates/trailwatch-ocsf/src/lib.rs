@@ -82,7 +82,7 @@ fn detection_finding_capped(f: &Finding, account_alias: Option<&str>, cap: usize
     // How sure the verdict is: every deciding fact known, or resting on
     // settings never seen in the archive.
     let (confidence_id, confidence) = match f.exposure {
-        Exposure::Effective | Exposure::Blocked => (3, "High"),
+        Exposure::Effective | Exposure::Blocked | Exposure::Closed => (3, "High"),
         Exposure::Possible | Exposure::Latent | Exposure::Weakened => (2, "Medium"),
         Exposure::Unknown => (1, "Low"),
     };
@@ -340,6 +340,7 @@ mod tests {
             log_file: "s3://trail/AWSLogs/111122223333/x.json.gz".into(),
             exposure: Exposure::Possible,
             unknown_facts: vec!["account 111122223333 IgnorePublicAcls".into()],
+            live_check: None,
         }
     }
 
