@@ -614,6 +614,7 @@ mod tests {
             log_file: "s3://trail/x.json.gz".into(),
             exposure: Exposure::Possible,
             unknown_facts: vec!["account 111122223333 RestrictPublicBuckets".into()],
+            live_check: None,
         }
     }
 
