@@ -77,6 +77,9 @@ NO_RESOURCE_LEVEL_ACTIONS = {
     "xray:GetSamplingRules",
     "xray:GetSamplingTargets",
     "xray:GetSamplingStatisticSummaries",
+    # Account-level S3 actions (the live check): no resource type.
+    "s3:GetAccountPublicAccessBlock",
+    "s3:ListAllMyBuckets",
 }
 
 AWS_REQUIRED_STAR = """\
@@ -742,6 +745,39 @@ ALLOWED_SOURCES = {
         "aws:sourceaccount": {"${local.account_id}"},
     },
 }
+
+
+def check_confirm_role(d: Dir) -> list[str]:
+    """The live check's member-account role (issue 13): trusts one role with
+    an external ID, allows only the read-only exposure reads, never object data."""
+    p: list[str] = []
+    for f in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        if not (d.path / f).is_file():
+            p.append(f"module has no {f}")
+    trust = d.data.get(("aws_iam_policy_document", "trust"), {})
+    stmts = trust.get("statement", [])
+    if len(stmts) != 1:
+        p.append("the trust policy must hold exactly one statement")
+    for st in stmts:
+        ids = [i for pr in st.get("principals", []) for i in pr.get("identifiers", [])]
+        if ids != ["${var.trusted_role_arn}"]:
+            p.append(f"the trust policy trusts {ids}, not var.trusted_role_arn alone")
+        conds = st.get("condition", [])
+        if not any(c.get("variable") == "sts:ExternalId" and c.get("test") == "StringEquals" for c in conds):
+            p.append("the trust policy does not require sts:ExternalId (StringEquals)")
+    allowed = {
+        "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketOwnershipControls", "s3:GetBucketPolicyStatus",
+        "s3:GetAccountPublicAccessBlock", "s3:ListAllMyBuckets",
+    }
+    read = d.data.get(("aws_iam_policy_document", "read"), {})
+    granted = set()
+    for st in read.get("statement", []):
+        if st.get("effect", "Allow") == "Allow":
+            granted.update(st.get("actions", []))
+    if granted != allowed:
+        p.append(f"the role allows {sorted(granted)}, not exactly the live check's reads {sorted(allowed)}")
+    return p
 
 
 def check_source_conditions(d: Dir) -> list[str]:
@@ -1415,8 +1451,11 @@ def main(argv: list[str]) -> int:
             if name == "versions" and path.parent.name not in ("modules", "examples"):
                 continue
             tests.append((f"{label}: {name}", (lambda fn=fn, path=path: fn(load_dir(path)))))
-        if path.parent.name == "modules":
+        if path.parent.name == "modules" and path.name == "trailwatch":
             tests.append((f"{label}: module-contract", (lambda path=path: check_module_contract(load_dir(path)))))
+        if path.parent.name == "modules" and path.name == "trailwatch-confirm-role":
+            tests.append((f"{label}: confirm-role contract", (lambda path=path: check_confirm_role(load_dir(path)))))
+        if path.parent.name == "modules":
             tests.append((f"{label}: README inputs/outputs table is current", (lambda path=path: check_module_readme_table(load_dir(path)))))
         if path.parent.name == "examples":
             tests.append((f"{label}: README", (lambda path=path: [] if (path / "README.md").is_file() else ["example has no README.md"])))

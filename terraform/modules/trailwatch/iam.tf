@@ -159,6 +159,48 @@ data "aws_iam_policy_document" "function" {
     resources = ["${aws_cloudwatch_log_group.function[0].arn}:*"]
   }
 
+  # The live check (TRAILWATCH_CONFIRM): the exposure settings of any
+  # bucket of this account, read-only; no object data (no s3:GetObject).
+  dynamic "statement" {
+    for_each = var.confirm.enabled ? [1] : []
+
+    content {
+      sid = "LiveCheckReadBucketExposure"
+      actions = [
+        "s3:GetBucketPolicy",
+        "s3:GetBucketAcl",
+        "s3:GetBucketPublicAccessBlock",
+        "s3:GetBucketOwnershipControls",
+        "s3:GetBucketPolicyStatus",
+      ]
+      resources = ["arn:${local.partition}:s3:::*"]
+    }
+  }
+
+  # The account's Block Public Access and its bucket list: account-level
+  # actions without resource-level permissions, so AWS requires "*".
+  dynamic "statement" {
+    for_each = var.confirm.enabled ? [1] : []
+
+    content {
+      sid       = "LiveCheckAccountNoResourceLevelPermissions"
+      actions   = ["s3:GetAccountPublicAccessBlock", "s3:ListAllMyBuckets"]
+      resources = ["*"]
+    }
+  }
+
+  # Other accounts: only the confirm role of the name given, in any account
+  # (terraform/modules/trailwatch-confirm-role trusts this role alone).
+  dynamic "statement" {
+    for_each = var.confirm.enabled && var.confirm.role_name != null ? [var.confirm.role_name] : []
+
+    content {
+      sid       = "LiveCheckAssumeConfirmRole"
+      actions   = ["sts:AssumeRole"]
+      resources = ["arn:${local.partition}:iam::*:role/${statement.value}"]
+    }
+  }
+
   dynamic "statement" {
     for_each = var.enable_xray ? [1] : []
 

@@ -132,6 +132,10 @@ locals {
     var.min_severity.sns == null ? {} : { TRAILWATCH_SNS_MIN_SEVERITY = var.min_severity.sns },
     var.min_severity.security_hub == null ? {} : { TRAILWATCH_SECURITY_HUB_MIN_SEVERITY = var.min_severity.security_hub },
     var.min_severity.event_bus == null ? {} : { TRAILWATCH_EVENT_BUS_MIN_SEVERITY = var.min_severity.event_bus },
+    var.confirm.enabled ? {} : { TRAILWATCH_CONFIRM = "off" },
+    var.confirm.enabled && var.confirm.role_name != null ? { TRAILWATCH_CONFIRM_ROLE = "arn:${local.partition}:iam::{account}:role/${var.confirm.role_name}" } : {},
+    var.confirm.enabled && var.confirm.external_id != null ? { TRAILWATCH_CONFIRM_EXTERNAL_ID = var.confirm.external_id } : {},
+    var.confirm.alert_latent ? {} : { TRAILWATCH_ALERT_LATENT = "false" },
   )
 
   # Security Hub takes findings from the caller's own default product only.

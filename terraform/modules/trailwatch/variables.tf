@@ -806,3 +806,25 @@ variable "min_severity" {
     error_message = "min_severity values must be critical, high or medium."
   }
 }
+
+variable "confirm" {
+  description = "The live check: when a finding fires, the function asks S3 whether the bucket is public now (policy, ACL, bucket and account Block Public Access, ownership controls, GetBucketPolicyStatus) and alerts `effective`, `latent` or `closed`. enabled grants the read-only s3:GetBucket* and account reads (never s3:GetObject); role_name (e.g. `trailwatch-confirm`, deployed in member accounts with modules/trailwatch-confirm-role) lets the function assume that role in a bucket's account (sets TRAILWATCH_CONFIRM_ROLE); external_id is the external ID the role requires; alert_latent = false drops latent findings (TRAILWATCH_ALERT_LATENT)."
+  type = object({
+    enabled      = optional(bool, true)
+    role_name    = optional(string)
+    external_id  = optional(string)
+    alert_latent = optional(bool, true)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = var.confirm.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.confirm.role_name))
+    error_message = "confirm.role_name must be an IAM role name (1-64 of A-Z a-z 0-9 + = , . @ _ -)."
+  }
+
+  validation {
+    condition     = var.confirm.external_id == null || can(regex("^[A-Za-z0-9+=,.@:/-]{2,1224}$", var.confirm.external_id))
+    error_message = "confirm.external_id must be 2-1224 of A-Z a-z 0-9 + = , . @ : / - (the STS external ID alphabet)."
+  }
+}
