@@ -229,7 +229,7 @@ fn resource_arn(f: &Finding) -> Option<String> {
     let cut = |s: &str| truncate_chars(s, 1024).into_owned();
     match (&f.bucket, &f.key) {
         (Some(b), Some(k)) => Some(format!("arn:{partition}:s3:::{}/{}", cut(b), cut(k))),
-        (Some(b), None) if f.kind != trailwatch_core::Kind::AccessPointPolicyPublic => {
+        (Some(b), None) if !f.kind.names_access_point() => {
             Some(format!("arn:{partition}:s3:::{}", cut(b)))
         }
         _ => None,

@@ -8,7 +8,7 @@ use thiserror::Error;
 
 use crate::sdk_error::Cause;
 use tokio_util::io::SyncIoBridge;
-use trailwatch_core::{FileScan, Limits, Scanner};
+use trailwatch_core::{FileScan, Limits, Scanner, Trust};
 
 /// Objects up to this size are fetched whole and inflated in one call
 /// (fastest); larger ones are streamed.
@@ -112,7 +112,9 @@ pub async fn scan_object(
     bucket: &str,
     key: &str,
     limits: Limits,
+    trust: &Trust,
 ) -> Result<FileScan, FetchError> {
+    let scanner = Scanner::new(limits).with_trust(trust.clone());
     let object = client
         .get_object()
         .bucket(bucket)
@@ -134,14 +136,20 @@ pub async fn scan_object(
             })?
             .into_bytes();
         let scan =
-            tokio::task::spawn_blocking(move || Scanner::new(limits).scan_bytes(&log_file, &bytes))
+            tokio::task::spawn_blocking(move || {
+            let mut scanner = scanner;
+            scanner.scan_bytes(&log_file, &bytes)
+        })
                 .await
                 .expect("the scanner does not panic");
         return Ok(scan);
     }
     let body = SyncIoBridge::new(object.body.into_async_read());
     let scan =
-        tokio::task::spawn_blocking(move || Scanner::new(limits).scan_reader(&log_file, body))
+        tokio::task::spawn_blocking(move || {
+            let mut scanner = scanner;
+            scanner.scan_reader(&log_file, body)
+        })
             .await
             .expect("the scanner does not panic");
     Ok(scan)

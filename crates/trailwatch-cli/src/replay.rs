@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver};
-use trailwatch_core::{FileScan, Kind, Limits, ScanErrorKind, Scanner};
+use trailwatch_core::{FileScan, Kind, Limits, ScanErrorKind, Scanner, Trust};
 
 use crate::discover::{discover_local, Filter, Item, Skipped};
 use crate::s3source::{discover_s3, S3Access};
@@ -28,6 +28,8 @@ pub struct Plan {
     pub jobs: usize,
     /// Per-file bounds.
     pub limits: Limits,
+    /// Accounts whose access is expected (`[trust]`): the cross-account rules.
+    pub trust: Trust,
     /// S3 access, when any input is an `s3://` URI.
     pub s3: Option<S3Access>,
     /// Files finished by an earlier run (`--resume`), not read again.
@@ -154,7 +156,7 @@ fn worker(
     work: Receiver<Item>,
     done: crossbeam_channel::Sender<FileScan>,
 ) {
-    let mut scanner = Scanner::new(plan.limits);
+    let mut scanner = Scanner::new(plan.limits).with_trust(plan.trust.clone());
     for item in work {
         if plan.stop.load(Ordering::SeqCst) {
             // Dropping the receiver ends discovery; queued files stay unread.
@@ -180,6 +182,7 @@ fn worker(
                     &bucket,
                     &key,
                     plan.limits,
+                    &plan.trust,
                 ));
                 fetched.unwrap_or_else(|e| {
                     FileScan::failed(&name, ScanErrorKind::Source(io::Error::other(e.reason())))

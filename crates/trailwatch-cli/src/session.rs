@@ -188,6 +188,7 @@ pub fn run_replay(
         filter,
         jobs,
         limits,
+        trust: allowlist.trust().clone(),
         s3,
         already_done,
         stop: interrupted.clone(),

@@ -81,9 +81,13 @@ fn windows_are_well_formed_and_independent_of_workers() {
         let mut want = WINDOW_FIELDS.to_vec();
         want.sort();
         assert_eq!(keys, want, "{w}");
-        assert!(
-            ["bucket", "object", "access-point"].contains(&w["resource_type"].as_str().unwrap())
-        );
+        assert!([
+            "bucket",
+            "object",
+            "access-point",
+            "multi-region-access-point"
+        ]
+        .contains(&w["resource_type"].as_str().unwrap()));
         assert!(!w["via"].as_array().unwrap().is_empty(), "{w}");
         // Opened by an event shown in the archive (none here starts before it).
         assert!(

@@ -32,6 +32,15 @@
 //! [sinks.event_bridge]
 //! min_severity = "critical"
 //! ```
+//!
+//! And it names the trusted set, which turns on the cross-account rules
+//! (the record's own account is always trusted):
+//!
+//! ```toml
+//! [trust]
+//! accounts = ["444455556666"]
+//! organizations = ["o-a1b2c3d4e5"]
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,6 +50,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 use crate::finding::{Finding, Kind, Severity};
+use crate::trust::{is_account_id, is_organization_id, Trust};
 
 /// Why an allowlist could not be loaded.
 #[derive(Debug, Error)]
@@ -72,6 +82,18 @@ struct File {
     accounts: BTreeMap<String, String>,
     #[serde(default)]
     sinks: Routes,
+    #[serde(default)]
+    trust: TrustText,
+}
+
+/// `[trust]`: accounts and organizations whose access is expected.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustText {
+    #[serde(default)]
+    accounts: Vec<String>,
+    #[serde(default)]
+    organizations: Vec<String>,
 }
 
 /// `[sinks.<name>]`: which findings one sink receives.
@@ -148,6 +170,7 @@ pub struct Allowlist {
     entries: Vec<Entry>,
     accounts: BTreeMap<String, String>,
     routes: Routes,
+    trust: Trust,
 }
 
 impl Allowlist {
@@ -192,6 +215,21 @@ impl Allowlist {
                 )));
             }
         }
+        if let Some(bad) = file.trust.accounts.iter().find(|a| !is_account_id(a)) {
+            return Err(invalid(format!(
+                "trust: `{bad}` is not a 12-digit AWS account ID"
+            )));
+        }
+        if let Some(bad) = file
+            .trust
+            .organizations
+            .iter()
+            .find(|o| !is_organization_id(o))
+        {
+            return Err(invalid(format!(
+                "trust: `{bad}` is not an organization ID (o- and 10 to 32 lowercase letters or digits)"
+            )));
+        }
         let mut entries = Vec::new();
         for (i, e) in file.allow.into_iter().enumerate() {
             let n = i + 1;
@@ -229,6 +267,7 @@ impl Allowlist {
             entries,
             accounts: file.accounts,
             routes: file.sinks,
+            trust: Trust::new(file.trust.accounts, file.trust.organizations),
         })
     }
 
@@ -243,6 +282,11 @@ impl Allowlist {
     /// The alias configured for an account ID (`[accounts]`), if any.
     pub fn account_alias(&self, account: &str) -> Option<&str> {
         self.accounts.get(account).map(String::as_str)
+    }
+
+    /// The trusted set (`[trust]`); not configured when the section is absent.
+    pub fn trust(&self) -> &Trust {
+        &self.trust
     }
 
     /// Every configured account alias, by account ID.
@@ -294,6 +338,20 @@ mod tests {
         assert!(list.includes_blocked("event_bridge"));
         assert!(!list.includes_blocked("sns"));
         assert!(list.is_empty());
+        assert!(!list.trust().is_configured());
+    }
+
+    #[test]
+    fn trusted_set() {
+        let list = Allowlist::parse(
+            "[trust]\naccounts = [\"444455556666\"]\norganizations = [\"o-a1b2c3d4e5\"]\n",
+            "test",
+        )
+        .unwrap();
+        assert!(list.trust().is_configured());
+        assert!(list.trust().trusts_account("111122223333", "444455556666"));
+        assert!(!list.trust().trusts_account("111122223333", "777788889999"));
+        assert!(list.trust().trusts_organization("o-a1b2c3d4e5"));
     }
 
     #[test]
@@ -304,6 +362,9 @@ mod tests {
             ("[sinks.sns]\nmin_severity = \"urgent\"\n", "urgent"),
             ("[accounts]\n\"1234\" = \"short\"\n", "12-digit"),
             ("[accounts]\n\"111122223333\" = \" \"\n", "alias"),
+            ("[trust]\naccounts = [\"1234\"]\n", "12-digit"),
+            ("[trust]\norganizations = [\"org-1\"]\n", "organization ID"),
+            ("[trust]\naccount = [\"111122223333\"]\n", "account"),
         ] {
             let err = Allowlist::parse(text, "test").unwrap_err().to_string();
             assert!(err.contains(needle), "{text}: {err}");

@@ -77,6 +77,43 @@ pub enum What {
         /// The policy could not be evaluated.
         unevaluable: bool,
     },
+    /// An access point created on a bucket, with the Block Public Access
+    /// fixed for its life (a new life: no policy yet).
+    CreateAccessPoint {
+        /// The access point.
+        access_point: String,
+        /// Its bucket, when logged.
+        bucket: Option<String>,
+        /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+        flags: [bool; 4],
+    },
+    /// An access point deleted: its windows end.
+    DeleteAccessPoint {
+        /// The access point.
+        access_point: String,
+    },
+    /// A Multi-Region Access Point created (accepted: the call is
+    /// asynchronous), with the Block Public Access fixed for its life.
+    CreateMrap {
+        /// Its name.
+        name: String,
+        /// BlockPublicAcls, IgnorePublicAcls, BlockPublicPolicy, RestrictPublicBuckets.
+        flags: [bool; 4],
+    },
+    /// A Multi-Region Access Point deleted (accepted).
+    DeleteMrap {
+        /// Its name.
+        name: String,
+    },
+    /// A Multi-Region Access Point policy set (accepted).
+    MrapPolicy {
+        /// Its name.
+        name: String,
+        /// The public statement, if public.
+        grant: Option<Grant>,
+        /// The policy could not be evaluated.
+        unevaluable: bool,
+    },
     /// Bucket Block Public Access set (or deleted: all four off).
     BucketBpa {
         /// The bucket.
@@ -210,6 +247,36 @@ pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> 
                     .and_then(|h| h.bucket.clone())
                     .or_else(|| field_text(params, "name").map(str::to_owned))?,
                 grant: grant(Kind::AccessPointPolicyPublic),
+                unevaluable: found.is_some_and(|h| h.unevaluable),
+            }
+        }
+        "DeleteAccessPointPolicy" => What::AccessPointPolicy {
+            access_point: rules::access_point_name(record)?,
+            grant: None,
+            unevaluable: false,
+        },
+        "CreateAccessPoint" => What::CreateAccessPoint {
+            access_point: rules::access_point_name(record)?,
+            bucket: rules::access_point_bucket(params),
+            flags: rules::created_bpa_flags(params),
+        },
+        "DeleteAccessPoint" => What::DeleteAccessPoint {
+            access_point: rules::access_point_name(record)?,
+        },
+        "CreateMultiRegionAccessPoint" => What::CreateMrap {
+            name: rules::mrap_name(record)?,
+            flags: rules::created_bpa_flags(params),
+        },
+        "DeleteMultiRegionAccessPoint" => What::DeleteMrap {
+            name: rules::mrap_name(record)?,
+        },
+        "PutMultiRegionAccessPointPolicy" => {
+            let found = hit(Kind::MrapPolicyPublic);
+            What::MrapPolicy {
+                name: found
+                    .and_then(|h| h.bucket.clone())
+                    .or_else(|| rules::mrap_name(record))?,
+                grant: grant(Kind::MrapPolicyPublic),
                 unevaluable: found.is_some_and(|h| h.unevaluable),
             }
         }
@@ -404,6 +471,57 @@ mod tests {
         let gone = change(s3("DeleteAccountPublicAccessBlock", serde_json::json!({}))).unwrap();
         assert_eq!(gone.what, What::AccountBpa { flags: [false; 4] });
         assert_eq!(gone.account, "111122223333");
+    }
+
+    #[test]
+    fn access_point_and_mrap_lifetimes() {
+        let bpa = serde_json::json!({"BlockPublicAcls":true,"IgnorePublicAcls":true,"BlockPublicPolicy":false});
+        // Wrapped as logged, or bare: the same change.
+        for params in [
+            serde_json::json!({"name":"ap","CreateAccessPointRequest":{"Bucket":"b","PublicAccessBlockConfiguration":bpa}}),
+            serde_json::json!({"name":"ap","Bucket":"b","PublicAccessBlockConfiguration":bpa}),
+        ] {
+            assert_eq!(
+                change(s3("CreateAccessPoint", params)).unwrap().what,
+                What::CreateAccessPoint {
+                    access_point: "ap".into(),
+                    bucket: Some("b".into()),
+                    flags: [true, true, false, false]
+                }
+            );
+        }
+        // No configuration: all four on.
+        let plain = change(s3(
+            "CreateAccessPoint",
+            serde_json::json!({"name":"ap","CreateAccessPointRequest":{"Bucket":"b"}}),
+        ))
+        .unwrap();
+        assert!(matches!(
+            plain.what,
+            What::CreateAccessPoint {
+                flags: [true, true, true, true],
+                ..
+            }
+        ));
+        let gone = change(s3("DeleteAccessPoint", serde_json::json!({"name":"ap"}))).unwrap();
+        assert_eq!(
+            gone.what,
+            What::DeleteAccessPoint {
+                access_point: "ap".into()
+            }
+        );
+        let mrap = change(s3(
+            "CreateMultiRegionAccessPoint",
+            serde_json::json!({"CreateMultiRegionAccessPointRequest":{"Details":{"Name":"m","PublicAccessBlock":{"BlockPublicAcls":true}}}}),
+        ))
+        .unwrap();
+        assert_eq!(
+            mrap.what,
+            What::CreateMrap {
+                name: "m".into(),
+                flags: [true, false, false, false]
+            }
+        );
     }
 
     #[test]

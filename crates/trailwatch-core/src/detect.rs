@@ -11,6 +11,7 @@ use crate::rules::{
     self, RuleLimits, S3_EVENT_SOURCE, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS,
 };
 use crate::structure::KeyPattern;
+use crate::trust::Trust;
 
 /// The key the prefilter looks for.
 const EVENT_NAME_KEY: &[u8] = b"\"eventName\"";
@@ -107,19 +108,24 @@ pub(crate) struct Detected {
 /// Parses one candidate record and applies the rules to it. A call that
 /// failed still yields its findings, marked `blocked` (it tried to make
 /// something public and was refused); the state decides every other verdict.
+/// With a configured `trust`, grants and deliveries to foreign accounts are
+/// findings too; their verdict is `effective` (Block Public Access does not
+/// govern a grant to a named account) and stays so.
 pub(crate) fn detect(
     record: &[u8],
     log_file: &str,
     limits: RuleLimits,
+    trust: &Trust,
 ) -> Result<Detected, serde_json::Error> {
     let parsed: Record = serde_json::from_slice(record)?;
     let change = change_of(&parsed, log_file, limits);
     let failed = parsed.failed();
-    let hits = if failed {
+    let mut hits = if failed {
         rules::evaluate_call(&parsed, limits)
     } else {
         rules::evaluate(&parsed, limits)
     };
+    hits.extend(rules::foreign_hits(&parsed, trust, limits));
     let text = |v| opt_text(v).unwrap_or_default().to_owned();
     let error = text(&parsed.error_code);
     let findings = hits
@@ -152,6 +158,8 @@ pub(crate) fn detect(
                 Exposure::Blocked
             } else if e.unevaluable {
                 Exposure::Unknown
+            } else if e.kind.is_foreign() {
+                Exposure::Effective
             } else {
                 Exposure::Possible
             },

@@ -112,6 +112,8 @@ pub enum Via {
     ObjectAcl,
     /// The access point's policy.
     AccessPointPolicy,
+    /// The Multi-Region Access Point's policy.
+    MrapPolicy,
 }
 
 #[derive(Debug, Default)]
@@ -130,12 +132,23 @@ struct BucketState {
     objects: BTreeMap<String, Slot>,
 }
 
+/// An access point or Multi-Region Access Point: its policy, and the Block
+/// Public Access and bucket fixed at its creation (unknown when the archive
+/// does not show the creation).
+#[derive(Debug, Default)]
+struct PointState {
+    policy: Slot,
+    bpa: [Fact; 4],
+    bucket: Option<String>,
+}
+
 /// A resource a window is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 enum Resource {
     Bucket(String, String),
     Object(String, String, String),
     AccessPoint(String, String),
+    Mrap(String, String),
 }
 
 /// The level of exposure of one resource at one time.
@@ -168,7 +181,7 @@ impl Level {
 /// An interval during which a resource was exposed at one level.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Window {
-    /// `bucket`, `object` or `access-point`.
+    /// `bucket`, `object`, `access-point` or `multi-region-access-point`.
     pub resource_type: &'static str,
     /// The account the resource lives in.
     pub account: String,
@@ -199,7 +212,8 @@ pub struct Window {
 pub struct Timeline {
     accounts: BTreeMap<String, AccountState>,
     buckets: BTreeMap<(String, String), BucketState>,
-    access_points: BTreeMap<(String, String), Slot>,
+    access_points: BTreeMap<(String, String), PointState>,
+    mraps: BTreeMap<(String, String), PointState>,
     open: BTreeMap<(Resource, Level), Window>,
     closed: Vec<Window>,
     tracked_objects: usize,
@@ -323,6 +337,9 @@ impl Timeline {
         }
         | What::AccessPointPolicy {
             unevaluable: true, ..
+        }
+        | What::MrapPolicy {
+            unevaluable: true, ..
         } = change.what
         {
             verdict.exposure = Exposure::Unknown;
@@ -353,8 +370,27 @@ impl Timeline {
                 bucket.clone(),
                 key.clone(),
             )],
-            What::AccessPointPolicy { access_point, .. } => {
+            What::AccessPointPolicy { access_point, .. }
+            | What::CreateAccessPoint { access_point, .. }
+            | What::DeleteAccessPoint { access_point } => {
                 vec![Resource::AccessPoint(account.clone(), access_point.clone())]
+            }
+            What::CreateMrap { name, .. }
+            | What::DeleteMrap { name }
+            | What::MrapPolicy { name, .. } => {
+                vec![Resource::Mrap(account.clone(), name.clone())]
+            }
+            What::BucketBpa { bucket, .. } => {
+                // Requests through an access point also pass its bucket's
+                // Block Public Access.
+                let mut all = bucket_and_objects(bucket);
+                all.extend(
+                    self.access_points
+                        .iter()
+                        .filter(|((a, _), p)| a == account && p.bucket.as_ref() == Some(bucket))
+                        .map(|((a, p), _)| Resource::AccessPoint(a.clone(), p.clone())),
+                );
+                all
             }
             What::AccountBpa { .. } => {
                 let mut all: Vec<Resource> = self
@@ -369,13 +405,18 @@ impl Timeline {
                         .filter(|(a, _)| a == account)
                         .map(|(a, p)| Resource::AccessPoint(a.clone(), p.clone())),
                 );
+                all.extend(
+                    self.mraps
+                        .keys()
+                        .filter(|(a, _)| a == account)
+                        .map(|(a, m)| Resource::Mrap(a.clone(), m.clone())),
+                );
                 all
             }
             What::BucketAcl { bucket, .. }
             | What::CreateBucket { bucket, .. }
             | What::BucketPolicy { bucket, .. }
             | What::BucketPolicyDeleted { bucket }
-            | What::BucketBpa { bucket, .. }
             | What::Ownership { bucket, .. }
             | What::DeleteBucket { bucket } => bucket_and_objects(bucket),
         }
@@ -482,18 +523,62 @@ impl Timeline {
                 grant,
                 unevaluable,
             } => {
+                let point = self
+                    .access_points
+                    .entry((account.to_owned(), access_point.clone()))
+                    .or_default();
+                Self::set_point_policy(point, grant, *unevaluable, &by);
                 if grant.is_some() {
                     self.account_mut(account).bpa[BLOCK_PUBLIC_POLICY] = Fact::Off;
                     self.account_mut(account).org = Fact::Off;
                 }
+            }
+            What::MrapPolicy {
+                name,
+                grant,
+                unevaluable,
+            } => {
+                let point = self
+                    .mraps
+                    .entry((account.to_owned(), name.clone()))
+                    .or_default();
+                Self::set_point_policy(point, grant, *unevaluable, &by);
+                if grant.is_some() {
+                    self.account_mut(account).bpa[BLOCK_PUBLIC_POLICY] = Fact::Off;
+                    self.account_mut(account).org = Fact::Off;
+                }
+            }
+            What::CreateAccessPoint {
+                access_point,
+                bucket,
+                flags,
+            } => {
+                // A new life: no policy yet, its own protections fixed.
                 self.access_points.insert(
                     (account.to_owned(), access_point.clone()),
-                    if *unevaluable {
-                        Slot::Unseen
-                    } else {
-                        public(grant)
+                    PointState {
+                        policy: Slot::Private,
+                        bpa: flags.map(Fact::of),
+                        bucket: bucket.clone(),
                     },
                 );
+            }
+            What::DeleteAccessPoint { access_point } => {
+                self.access_points
+                    .remove(&(account.to_owned(), access_point.clone()));
+            }
+            What::CreateMrap { name, flags } => {
+                self.mraps.insert(
+                    (account.to_owned(), name.clone()),
+                    PointState {
+                        policy: Slot::Private,
+                        bpa: flags.map(Fact::of),
+                        bucket: None,
+                    },
+                );
+            }
+            What::DeleteMrap { name } => {
+                self.mraps.remove(&(account.to_owned(), name.clone()));
             }
             What::BucketBpa { bucket, flags } => {
                 self.bucket_mut(account, bucket).bpa = flags.map(Fact::of);
@@ -516,6 +601,24 @@ impl Timeline {
                 }
             }
         }
+    }
+
+    /// An access point or Multi-Region Access Point policy that took; a
+    /// public one proves the point's own BlockPublicPolicy off.
+    fn set_point_policy(
+        point: &mut PointState,
+        grant: &Option<Grant>,
+        unevaluable: bool,
+        by: &SetBy,
+    ) {
+        point.policy = match grant {
+            _ if unevaluable => Slot::Unseen,
+            Some(g) => {
+                point.bpa[BLOCK_PUBLIC_POLICY] = Fact::Off;
+                Slot::Public(g.clone(), by.clone())
+            }
+            None => Slot::Private,
+        };
     }
 
     fn account_mut(&mut self, account: &str) -> &mut AccountState {
@@ -580,18 +683,16 @@ impl Timeline {
                 }
             }
             Resource::AccessPoint(account, name) => {
-                if let Some(Slot::Public(..)) =
-                    self.access_points.get(&(account.clone(), name.clone()))
-                {
-                    let (level, via, mut unknown) =
-                        self.policy_level(account, None, Via::AccessPointPolicy);
-                    // Its own Block Public Access is fixed at creation, which
-                    // the archive does not show: at best possible.
-                    if level != Level::Latent {
-                        unknown.push(format!("access point {name} Block Public Access"));
-                        out.push((Level::Possible, via, unknown));
-                    } else {
-                        out.push((level, via, unknown));
+                if let Some(point) = self.access_points.get(&(account.clone(), name.clone())) {
+                    if let Slot::Public(..) = point.policy {
+                        out.push(self.point_level(account, name, point, Via::AccessPointPolicy));
+                    }
+                }
+            }
+            Resource::Mrap(account, name) => {
+                if let Some(point) = self.mraps.get(&(account.clone(), name.clone())) {
+                    if let Slot::Public(..) = point.policy {
+                        out.push(self.point_level(account, name, point, Via::MrapPolicy));
                     }
                 }
             }
@@ -610,7 +711,10 @@ impl Timeline {
             (Resource::Object(a, b, k), _) => {
                 self.buckets.get(&(a.clone(), b.clone()))?.objects.get(k)?
             }
-            (Resource::AccessPoint(a, p), _) => self.access_points.get(&(a.clone(), p.clone()))?,
+            (Resource::AccessPoint(a, p), _) => {
+                &self.access_points.get(&(a.clone(), p.clone()))?.policy
+            }
+            (Resource::Mrap(a, m), _) => &self.mraps.get(&(a.clone(), m.clone()))?.policy,
             _ => return None,
         };
         match slot {
@@ -653,6 +757,40 @@ impl Timeline {
             self.flag_facts(account, bucket, RESTRICT_PUBLIC_BUCKETS),
             via,
         )
+    }
+
+    /// A point's policy grant: neutralised by RestrictPublicBuckets at the
+    /// organization or account level, on the point itself (fixed at its
+    /// creation: unknown when the archive does not show it), or on its
+    /// bucket when known.
+    fn point_level(
+        &self,
+        account: &str,
+        name: &str,
+        point: &PointState,
+        via: Via,
+    ) -> (Level, Via, Vec<String>) {
+        let bucket = point
+            .bucket
+            .as_deref()
+            .map(|b| (b, self.buckets.get(&(account.to_owned(), b.to_owned()))));
+        let mut facts = self.flag_facts(account, None, RESTRICT_PUBLIC_BUCKETS);
+        if let Some((bucket, state)) = bucket {
+            facts.push((
+                state.map_or(Fact::Unknown, |s| s.bpa[RESTRICT_PUBLIC_BUCKETS]),
+                format!("bucket {bucket} RestrictPublicBuckets"),
+            ));
+        }
+        let what = if via == Via::MrapPolicy {
+            "Multi-Region Access Point"
+        } else {
+            "access point"
+        };
+        facts.push((
+            point.bpa[RESTRICT_PUBLIC_BUCKETS],
+            format!("{what} {name} Block Public Access"),
+        ));
+        Self::judge(facts, via)
     }
 
     /// The state of one Block Public Access flag at each level, named.
@@ -733,11 +871,15 @@ impl Timeline {
                         Resource::AccessPoint(_, p) => {
                             ("access-point", None, None, Some(p.clone()))
                         }
+                        Resource::Mrap(_, m) => {
+                            ("multi-region-access-point", None, None, Some(m.clone()))
+                        }
                     };
                     let account = match resource {
                         Resource::Bucket(a, _)
                         | Resource::Object(a, _, _)
-                        | Resource::AccessPoint(a, _) => a.clone(),
+                        | Resource::AccessPoint(a, _)
+                        | Resource::Mrap(a, _) => a.clone(),
                     };
                     self.open.insert(
                         key,
@@ -776,7 +918,9 @@ pub fn judge(findings: &mut [Finding], changes: Vec<Change>) -> Timeline {
     for finding in findings.iter_mut() {
         // A refused call stays blocked, an unevaluable one unknown, whatever
         // else shares its event ID.
-        if matches!(finding.exposure, Exposure::Unknown | Exposure::Blocked) {
+        if matches!(finding.exposure, Exposure::Unknown | Exposure::Blocked)
+            || finding.kind.is_foreign()
+        {
             continue;
         }
         let key = (finding.log_file.clone(), finding.event_id.clone());

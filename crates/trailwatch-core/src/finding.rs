@@ -21,6 +21,20 @@ pub enum Kind {
     AccountBpaDisabled,
     /// An access point policy allows anyone.
     AccessPointPolicyPublic,
+    /// An access point was created with some Block Public Access flag off
+    /// (fixed for its life).
+    AccessPointBpaDisabled,
+    /// A Multi-Region Access Point was created with some Block Public
+    /// Access flag off (fixed for its life).
+    MrapBpaDisabled,
+    /// A Multi-Region Access Point policy allows anyone.
+    MrapPolicyPublic,
+    /// A policy or ACL grants access to an account outside the trusted set
+    /// (only with a configured trusted set).
+    CrossAccountAccess,
+    /// Replication, inventory, logging or notifications deliver to an
+    /// account outside the trusted set (only with a configured trusted set).
+    CrossAccountDelivery,
     /// A log file could not be read: raised by the Lambda, since a corrupt
     /// object in a trail bucket is itself suspicious.
     UnreadableLogFile,
@@ -28,14 +42,37 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind the rules can raise, in table order.
-    pub const RULES: [Kind; 6] = [
+    pub const RULES: [Kind; 11] = [
         Kind::BucketAclPublic,
         Kind::ObjectAclPublic,
         Kind::BucketPolicyPublic,
         Kind::BucketBpaDisabled,
         Kind::AccountBpaDisabled,
         Kind::AccessPointPolicyPublic,
+        Kind::AccessPointBpaDisabled,
+        Kind::MrapBpaDisabled,
+        Kind::MrapPolicyPublic,
+        Kind::CrossAccountAccess,
+        Kind::CrossAccountDelivery,
     ];
+
+    /// Whether the kind is about access by accounts outside the trusted set
+    /// rather than by the public (raised only with a configured trusted set).
+    pub fn is_foreign(self) -> bool {
+        matches!(self, Kind::CrossAccountAccess | Kind::CrossAccountDelivery)
+    }
+
+    /// Whether the finding's `bucket` names an access point or a
+    /// Multi-Region Access Point rather than a bucket.
+    pub fn names_access_point(self) -> bool {
+        matches!(
+            self,
+            Kind::AccessPointPolicyPublic
+                | Kind::AccessPointBpaDisabled
+                | Kind::MrapBpaDisabled
+                | Kind::MrapPolicyPublic
+        )
+    }
 
     /// The kebab-case name used in output, alerts and configuration.
     pub fn as_str(self) -> &'static str {
@@ -46,6 +83,11 @@ impl Kind {
             Kind::BucketBpaDisabled => "bucket-bpa-disabled",
             Kind::AccountBpaDisabled => "account-bpa-disabled",
             Kind::AccessPointPolicyPublic => "access-point-policy-public",
+            Kind::AccessPointBpaDisabled => "access-point-bpa-disabled",
+            Kind::MrapBpaDisabled => "mrap-bpa-disabled",
+            Kind::MrapPolicyPublic => "mrap-policy-public",
+            Kind::CrossAccountAccess => "cross-account-access",
+            Kind::CrossAccountDelivery => "cross-account-delivery",
             Kind::UnreadableLogFile => "unreadable-log-file",
         }
     }

@@ -27,6 +27,7 @@ mod rules;
 mod scan;
 mod structure;
 pub mod text;
+mod trust;
 
 pub use allowlist::{Allowlist, AllowlistError};
 pub use finding::{Exposure, Finding, Kind, Severity};
@@ -39,6 +40,7 @@ pub use records::{SkipReason, SkippedRecord};
 pub use scan::{
     FileScan, FileStats, Limits, ScanError, ScanErrorKind, Scanner, MAX_SKIPPED_LISTED,
 };
+pub use trust::Trust;
 
 /// Evaluates one CloudTrail record (JSON bytes) against the rules, without
 /// the prefilter: for tests, fuzzing and tools that already hold a record.
@@ -49,12 +51,24 @@ pub fn detect_record(
     log_file: &str,
     limits: &Limits,
 ) -> Result<Vec<Finding>, serde_json::Error> {
+    detect_record_trusting(record, log_file, limits, &Trust::default())
+}
+
+/// [`detect_record`] with a trusted set: grants and deliveries to accounts
+/// outside it are findings too.
+pub fn detect_record_trusting(
+    record: &[u8],
+    log_file: &str,
+    limits: &Limits,
+    trust: &Trust,
+) -> Result<Vec<Finding>, serde_json::Error> {
     detect::detect(
         record,
         log_file,
         rules::RuleLimits {
             max_policy_bytes: limits.max_policy_bytes,
         },
+        trust,
     )
     .map(|d| d.findings)
 }

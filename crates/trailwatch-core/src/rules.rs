@@ -5,8 +5,11 @@
 //! sentence that explains it. The authority is the S3 user guide, "Blocking
 //! public access to your Amazon S3 storage → The meaning of public".
 //!
-//! Preconditions for every rule: `eventSource` is `s3.amazonaws.com` and the
-//! call did not fail (no `errorCode`/`errorMessage`).
+//! Preconditions for every rule: `eventSource` is `s3.amazonaws.com` (or, for
+//! the few calls of directory and table buckets that can expose them,
+//! `s3express.amazonaws.com` and `s3tables.amazonaws.com`: see
+//! [`admitted_source`]) and the call did not fail (no `errorCode`/`errorMessage`).
+//! Grants to foreign accounts (opt-in, with a trusted set) are in `foreign.rs`.
 
 use std::net::IpAddr;
 
@@ -17,6 +20,26 @@ use crate::record::{as_plain_string, field, field_text, one_or_many, opt_text, s
 
 /// The event source of every rule: S3 itself, not Lightsail nor S3 on Outposts.
 pub(crate) const S3_EVENT_SOURCE: &str = "s3.amazonaws.com";
+
+/// Directory buckets (S3 Express One Zone) and their access points.
+pub(crate) const S3_EXPRESS_EVENT_SOURCE: &str = "s3express.amazonaws.com";
+
+/// Table buckets and tables (S3 Tables).
+pub(crate) const S3_TABLES_EVENT_SOURCE: &str = "s3tables.amazonaws.com";
+
+/// Whether the rules read `event_name` from `source`: every S3 call; of
+/// directory buckets, their policies and access points; of table buckets,
+/// their policies (for the cross-account rule only).
+pub(crate) fn admitted_source(source: Option<&str>, event_name: &str) -> bool {
+    match source {
+        Some(S3_EVENT_SOURCE) => true,
+        Some(S3_EXPRESS_EVENT_SOURCE) => {
+            matches!(event_name, "PutBucketPolicy" | "PutAccessPointPolicy")
+        }
+        Some(S3_TABLES_EVENT_SOURCE) => foreign::FOREIGN_EVENTS.contains(&event_name),
+        _ => false,
+    }
+}
 
 /// Every event name any rule looks at. A record whose `eventName` is not in
 /// this list can never be an exposure, which is what the byte prefilter uses.
@@ -29,6 +52,17 @@ pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "CreateMultipartUpload",
     "PutBucketPolicy",
     "PutAccessPointPolicy",
+    "PutAccessPointPolicyForObjectLambda",
+    "CreateAccessPoint",
+    "CreateMultiRegionAccessPoint",
+    "PutMultiRegionAccessPointPolicy",
+    "PutBucketReplication",
+    "PutBucketInventoryConfiguration",
+    "PutBucketLogging",
+    "PutBucketNotificationConfiguration",
+    "PutBucketNotification",
+    "PutTableBucketPolicy",
+    "PutTablePolicy",
     "PutBucketPublicAccessBlock",
     "DeleteBucketPublicAccessBlock",
     "PutAccountPublicAccessBlock",
@@ -38,6 +72,9 @@ pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "DeleteBucket",
     "PutBucketOwnershipControls",
     "DeleteBucketOwnershipControls",
+    "DeleteAccessPoint",
+    "DeleteAccessPointPolicy",
+    "DeleteMultiRegionAccessPoint",
 ];
 
 /// Object uploads are the bulk of S3 data events; only those that carry an
@@ -87,7 +124,12 @@ pub(crate) fn kind_of_event(event_name: &str) -> Option<Kind> {
             Kind::ObjectAclPublic
         }
         "PutBucketPolicy" => Kind::BucketPolicyPublic,
-        "PutAccessPointPolicy" => Kind::AccessPointPolicyPublic,
+        "PutAccessPointPolicy" | "PutAccessPointPolicyForObjectLambda" => {
+            Kind::AccessPointPolicyPublic
+        }
+        "CreateAccessPoint" => Kind::AccessPointBpaDisabled,
+        "CreateMultiRegionAccessPoint" => Kind::MrapBpaDisabled,
+        "PutMultiRegionAccessPointPolicy" => Kind::MrapPolicyPublic,
         "PutBucketPublicAccessBlock" | "DeleteBucketPublicAccessBlock" => Kind::BucketBpaDisabled,
         "PutAccountPublicAccessBlock" | "DeleteAccountPublicAccessBlock" => {
             Kind::AccountBpaDisabled
@@ -113,11 +155,11 @@ pub(crate) fn evaluate(record: &Record, limits: RuleLimits) -> Vec<Hit> {
 /// What the call asked for, whether or not it succeeded: the state engine
 /// judges failed attempts too (a refused public grant is `blocked`).
 pub(crate) fn evaluate_call(record: &Record, limits: RuleLimits) -> Vec<Hit> {
-    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) {
-        return Vec::new();
-    }
     let params = record.params();
     let name = opt_text(&record.event_name).unwrap_or_default();
+    if !admitted_source(opt_text(&record.event_source), name) {
+        return Vec::new();
+    }
     let Some(kind) = kind_of_event(name) else {
         return Vec::new();
     };
@@ -142,6 +184,21 @@ pub(crate) fn evaluate_call(record: &Record, limits: RuleLimits) -> Vec<Hit> {
         Kind::BucketBpaDisabled | Kind::AccountBpaDisabled => {
             bpa_put_exposure(params, kind, record)
         }
+        Kind::AccessPointBpaDisabled => access_point_bpa_exposure(record),
+        Kind::MrapBpaDisabled => mrap_bpa_exposure(record),
+        Kind::MrapPolicyPublic => policy_exposure(
+            mrap_policy_document(params),
+            kind,
+            mrap_name(record),
+            limits,
+        )
+        .map(|mut hit| {
+            hit.reason.push_str(
+                " (Multi-Region Access Point calls are asynchronous: this record means the request was accepted)",
+            );
+            hit
+        }),
+        Kind::CrossAccountAccess | Kind::CrossAccountDelivery => None,
         Kind::UnreadableLogFile => None,
     };
     exposure.into_iter().collect()
@@ -302,9 +359,74 @@ fn bucket_policy_document(params: &Value) -> Option<&Value> {
     field(params, "bucketPolicy")
 }
 
+/// The policy of PutAccessPointPolicy (and its Object Lambda twin): under
+/// `<Operation>Request` as logged, or bare (`Policy`, `policy`).
 fn access_point_policy_document(params: &Value) -> Option<&Value> {
-    field(params, "policy")
-        .or_else(|| field(params, "PutAccessPointPolicyRequest").and_then(|r| field(r, "Policy")))
+    field(params, "policy").or_else(|| {
+        [
+            "PutAccessPointPolicyRequest",
+            "PutAccessPointPolicyForObjectLambdaRequest",
+        ]
+        .iter()
+        .find_map(|wrapper| field(params, wrapper))
+        .and_then(|r| field(r, "Policy"))
+    })
+}
+
+/// The policy of PutMultiRegionAccessPointPolicy: `Details.Policy`, under
+/// `PutMultiRegionAccessPointPolicyRequest` or not.
+fn mrap_policy_document(params: &Value) -> Option<&Value> {
+    find_key(params, "Policy", 0)
+}
+
+/// The first value of `key` (any case) in a request, however deeply its
+/// `<Operation>Request` and `Details` wrappers nest it.
+fn find_key<'a>(value: &'a Value, key: &str, depth: usize) -> Option<&'a Value> {
+    if depth > 6 {
+        return None;
+    }
+    match scalar(value) {
+        Value::Object(map) => {
+            field(value, key).or_else(|| map.values().find_map(|v| find_key(v, key, depth + 1)))
+        }
+        Value::Array(items) => items.iter().find_map(|v| find_key(v, key, depth + 1)),
+        _ => None,
+    }
+}
+
+/// A logged policy as JSON: an object, or a JSON string. `Err` says why it
+/// cannot be evaluated (not logged, not JSON, over the size limit).
+fn parse_policy(
+    document: Option<&Value>,
+    limits: RuleLimits,
+) -> Result<std::borrow::Cow<'_, Value>, String> {
+    use std::borrow::Cow;
+    match document.map(scalar) {
+        None | Some(Value::Null) => Err("the policy was not logged".into()),
+        Some(Value::String(s)) if s.is_empty() => Err("the policy was not logged".into()),
+        Some(Value::String(s)) => {
+            if s.len() > limits.max_policy_bytes {
+                return Err(format!(
+                    "the policy is {} bytes, over the {}-byte limit",
+                    s.len(),
+                    limits.max_policy_bytes
+                ));
+            }
+            serde_json::from_str::<Value>(s)
+                .map(Cow::Owned)
+                .map_err(|e| format!("the policy is not valid JSON ({e})"))
+        }
+        Some(object) => {
+            let size = serde_json::to_vec(object).map_or(usize::MAX, |v| v.len());
+            if size > limits.max_policy_bytes {
+                return Err(format!(
+                    "the policy is {size} bytes, over the {}-byte limit",
+                    limits.max_policy_bytes
+                ));
+            }
+            Ok(Cow::Borrowed(object))
+        }
+    }
 }
 
 fn policy_exposure(
@@ -313,47 +435,20 @@ fn policy_exposure(
     resource: Option<String>,
     limits: RuleLimits,
 ) -> Option<Hit> {
-    let unverifiable = |why: String| Hit {
-        kind,
-        severity: Severity::Medium,
-        reason: format!("{why}, so it cannot be shown to be private; review it"),
-        bucket: resource.clone(),
-        key: None,
-        unevaluable: true,
-    };
-    let parsed;
-    let document = match document.map(scalar) {
-        None | Some(Value::Null) => return Some(unverifiable("the policy was not logged".into())),
-        Some(Value::String(s)) if s.is_empty() => {
-            return Some(unverifiable("the policy was not logged".into()))
-        }
-        Some(Value::String(s)) => {
-            if s.len() > limits.max_policy_bytes {
-                return Some(unverifiable(format!(
-                    "the policy is {} bytes, over the {}-byte limit",
-                    s.len(),
-                    limits.max_policy_bytes
-                )));
-            }
-            match serde_json::from_str::<Value>(s) {
-                Ok(v) => {
-                    parsed = v;
-                    &parsed
-                }
-                Err(e) => return Some(unverifiable(format!("the policy is not valid JSON ({e})"))),
-            }
-        }
-        Some(object) => {
-            let size = serde_json::to_vec(object).map_or(usize::MAX, |v| v.len());
-            if size > limits.max_policy_bytes {
-                return Some(unverifiable(format!(
-                    "the policy is {size} bytes, over the {}-byte limit",
-                    limits.max_policy_bytes
-                )));
-            }
-            object
+    let document = match parse_policy(document, limits) {
+        Ok(document) => document,
+        Err(why) => {
+            return Some(Hit {
+                kind,
+                severity: Severity::Medium,
+                reason: format!("{why}, so it cannot be shown to be private; review it"),
+                bucket: resource,
+                key: None,
+                unevaluable: true,
+            })
         }
     };
+    let document = document.as_ref();
 
     let mut worst: Option<(Severity, String)> = None;
     for (index, statement) in field(document, "Statement")
@@ -580,7 +675,11 @@ pub(crate) const BPA_FLAGS: [&str; 4] = [
 /// The four flags a Put...PublicAccessBlock call sets, in `BPA_FLAGS`
 /// order (an omitted flag is false).
 pub(crate) fn bpa_flags(params: &Value) -> [bool; 4] {
-    let config = field(params, "PublicAccessBlockConfiguration").unwrap_or(&Value::Null);
+    flags_of(field(params, "PublicAccessBlockConfiguration").unwrap_or(&Value::Null))
+}
+
+/// The four flags of one configuration (an omitted flag is false).
+fn flags_of(config: &Value) -> [bool; 4] {
     BPA_FLAGS.map(|flag| match field(config, flag).map(scalar) {
         Some(Value::Bool(b)) => *b,
         Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
@@ -588,14 +687,85 @@ pub(crate) fn bpa_flags(params: &Value) -> [bool; 4] {
     })
 }
 
-fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
-    let flags = bpa_flags(params);
-    let off: Vec<&str> = BPA_FLAGS
+/// The Block Public Access an access point (CreateAccessPoint,
+/// `PublicAccessBlockConfiguration`) or a Multi-Region Access Point
+/// (CreateMultiRegionAccessPoint, `Details.PublicAccessBlock`) is created
+/// with, fixed for its life: all four on when the request gives no
+/// configuration; otherwise the flags given, an omitted one off.
+pub(crate) fn created_bpa_flags(params: &Value) -> [bool; 4] {
+    match ["PublicAccessBlockConfiguration", "PublicAccessBlock"]
+        .iter()
+        .find_map(|key| find_key(params, key, 0))
+    {
+        None | Some(Value::Null) => [true; 4],
+        Some(config) => flags_of(config),
+    }
+}
+
+/// The names of the flags that are off.
+fn off_flags(flags: [bool; 4]) -> Vec<&'static str> {
+    BPA_FLAGS
         .into_iter()
         .zip(flags)
         .filter(|(_, on)| !on)
         .map(|(f, _)| f)
-        .collect();
+        .collect()
+}
+
+fn access_point_bpa_exposure(record: &Record) -> Option<Hit> {
+    let name = access_point_name(record);
+    let on_bucket = access_point_bucket(record.params())
+        .map(|b| format!(" on bucket {b}"))
+        .unwrap_or_default();
+    created_bpa_exposure(
+        record,
+        Kind::AccessPointBpaDisabled,
+        format!(
+            "access point {}{on_bucket}",
+            name.as_deref().unwrap_or("(unnamed)")
+        ),
+        name,
+    )
+}
+
+fn mrap_bpa_exposure(record: &Record) -> Option<Hit> {
+    let name = mrap_name(record);
+    created_bpa_exposure(
+        record,
+        Kind::MrapBpaDisabled,
+        format!(
+            "Multi-Region Access Point {}",
+            name.as_deref().unwrap_or("(unnamed)")
+        ),
+        name,
+    )
+}
+
+fn created_bpa_exposure(
+    record: &Record,
+    kind: Kind,
+    what: String,
+    name: Option<String>,
+) -> Option<Hit> {
+    let off = off_flags(created_bpa_flags(record.params()));
+    if off.is_empty() {
+        return None;
+    }
+    Some(Hit {
+        kind,
+        severity: bpa_severity(kind),
+        reason: format!(
+            "{what} was created with Block Public Access {} off, fixed for its life (no configuration means all on; a flag omitted from one is off)",
+            off.join(", ")
+        ),
+        bucket: name,
+        key: None,
+        unevaluable: false,
+    })
+}
+
+fn bpa_put_exposure(params: &Value, kind: Kind, record: &Record) -> Option<Hit> {
+    let off = off_flags(bpa_flags(params));
     if off.is_empty() {
         return None;
     }
@@ -677,17 +847,38 @@ pub(crate) fn bucket_name(record: &Record) -> Option<String> {
     })
 }
 
+/// The bucket an access point is created on (`CreateAccessPointRequest.Bucket`).
+pub(crate) fn access_point_bucket(params: &Value) -> Option<String> {
+    find_key(params, "Bucket", 0)
+        .and_then(crate::record::text)
+        .filter(|b| !b.is_empty())
+        .map(str::to_owned)
+}
+
+/// A Multi-Region Access Point's name (`Details.Name`, `name`), else the
+/// alias in its ARN.
+pub(crate) fn mrap_name(record: &Record) -> Option<String> {
+    find_key(record.params(), "Name", 0)
+        .and_then(crate::record::text)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned)
+        .or_else(|| access_point_arn_name(record))
+}
+
+/// The name after `:accesspoint/` in the record's resources.
+fn access_point_arn_name(record: &Record) -> Option<String> {
+    record.resources.iter().flat_map(one_or_many).find_map(|r| {
+        let arn = field_text(r, "ARN")?;
+        arn.split_once(":accesspoint/")
+            .map(|(_, name)| name.to_owned())
+    })
+}
+
 /// The access point's name, from the request or its ARN.
-fn access_point_name(record: &Record) -> Option<String> {
+pub(crate) fn access_point_name(record: &Record) -> Option<String> {
     field_text(record.params(), "name")
         .map(str::to_owned)
-        .or_else(|| {
-            record.resources.iter().flat_map(one_or_many).find_map(|r| {
-                let arn = field_text(r, "ARN")?;
-                arn.split_once(":accesspoint/")
-                    .map(|(_, name)| name.to_owned())
-            })
-        })
+        .or_else(|| access_point_arn_name(record))
         .or_else(|| bucket_name(record))
 }
 
@@ -704,6 +895,9 @@ fn short_json(value: &Value) -> String {
     }
     s
 }
+
+mod foreign;
+pub(crate) use foreign::foreign_hits;
 
 #[cfg(test)]
 mod tests;

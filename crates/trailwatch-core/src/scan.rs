@@ -16,6 +16,7 @@ use crate::inflate::{Inflated, Inflater};
 use crate::peek::RecordHead;
 use crate::records::{Item, RecordReader, SkipReason, SkippedRecord, SplitError, SplitLimits};
 use crate::rules::RuleLimits;
+use crate::trust::Trust;
 
 /// Skipped records listed one by one per file; past this they are counted.
 pub const MAX_SKIPPED_LISTED: usize = 100;
@@ -171,6 +172,8 @@ pub struct FileScan {
 /// Scans log files one after another, reusing its buffers: one per worker.
 pub struct Scanner {
     limits: Limits,
+    /// Accounts whose access is expected; without one, no cross-account rule runs.
+    trust: Trust,
     prefilter: Prefilter,
     inflater: Inflater,
     /// Decompressed whole files.
@@ -186,12 +189,20 @@ impl Scanner {
     pub fn new(limits: Limits) -> Self {
         Scanner {
             limits,
+            trust: Trust::default(),
             prefilter: Prefilter::new(),
             inflater: Inflater::new(),
             whole: Vec::new(),
             window: Vec::new(),
             stored: Vec::new(),
         }
+    }
+
+    /// The same scanner judging grants to accounts outside `trust` too
+    /// (`[trust]` in the configuration file).
+    pub fn with_trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// The limits in force.
@@ -360,7 +371,7 @@ impl Scanner {
                 continue;
             }
             stats.candidates += 1;
-            match detect(record.bytes, log_file, rule_limits) {
+            match detect(record.bytes, log_file, rule_limits, &self.trust) {
                 Ok(detected) => {
                     detected.findings.into_iter().for_each(|f| kept.add(f));
                     changes.extend(detected.change);

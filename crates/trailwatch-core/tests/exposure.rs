@@ -457,3 +457,153 @@ fn repeated_event_ids_keep_their_own_verdicts() {
         ]
     );
 }
+
+fn access_point_policy(name: &str) -> Value {
+    json!({"name": name, "PutAccessPointPolicyRequest": {"Policy": json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+         "Resource": format!("arn:aws:s3:eu-west-1:{ACCOUNT}:accesspoint/{name}/object/*")}]}).to_string()}})
+}
+
+fn create_access_point(name: &str, bucket: &str, flags: Option<[bool; 4]>) -> Value {
+    let mut body = json!({"Bucket": bucket});
+    if let Some(flags) = flags {
+        body["PublicAccessBlockConfiguration"] =
+            bpa(None, flags)["PublicAccessBlockConfiguration"].clone();
+    }
+    json!({"name": name, "CreateAccessPointRequest": body})
+}
+
+/// A point's window: type, name, level, opened by, closed by.
+type PointSpan = (&'static str, String, Level, Option<String>, Option<String>);
+
+/// Windows of access points and Multi-Region Access Points.
+fn point_spans(windows: &[Window]) -> Vec<PointSpan> {
+    windows
+        .iter()
+        .filter(|w| w.access_point.is_some())
+        .map(|w| {
+            (
+                w.resource_type,
+                w.access_point.clone().unwrap_or_default(),
+                w.exposure,
+                w.opened_by.as_ref().map(|b| b.event_id.clone()),
+                w.closed_by.as_ref().map(|b| b.event_id.clone()),
+            )
+        })
+        .collect()
+}
+
+/// An access point's own Block Public Access, read at its creation, decides
+/// its policy's level with the account's and its bucket's; deleting it ends
+/// its window; one created before the archive stays at best possible.
+#[test]
+fn access_point_lifetimes_and_their_own_block_public_access() {
+    let off = [false; 4];
+    let (findings, windows) = archive(&[vec![
+        record(1, "DeleteAccountPublicAccessBlock", json!({})),
+        record(2, "CreateBucket", json!({"bucketName": "data"})),
+        at(
+            record(3, "PutBucketPublicAccessBlock", bpa(Some("data"), off)),
+            "2024-05-01T10:00:03Z",
+        ),
+        record(
+            4,
+            "CreateAccessPoint",
+            create_access_point("open-ap", "data", Some(off)),
+        ),
+        record(5, "PutAccessPointPolicy", access_point_policy("open-ap")),
+        record(6, "DeleteAccessPoint", json!({"name": "open-ap"})),
+        // Created with no configuration: all on, its public policy latent.
+        record(
+            7,
+            "CreateAccessPoint",
+            create_access_point("safe-ap", "data", None),
+        ),
+        record(8, "PutAccessPointPolicy", access_point_policy("safe-ap")),
+        // Never seen created: its own setting is unknown.
+        record(9, "PutAccessPointPolicy", access_point_policy("old-ap")),
+        // Deleting the policy closes its window too.
+        record(10, "DeleteAccessPointPolicy", json!({"name": "old-ap"})),
+    ]]);
+    assert_eq!(verdict(&findings, "e0004").0, Exposure::Weakened);
+    // The organization level is proven off by the account BPA deletion.
+    assert_eq!(verdict(&findings, "e0005"), (Exposure::Effective, vec![]));
+    assert_eq!(verdict(&findings, "e0008").0, Exposure::Latent);
+    let (exposure, unknown) = verdict(&findings, "e0009");
+    assert_eq!(exposure, Exposure::Possible);
+    assert_eq!(
+        unknown,
+        vec!["access point old-ap Block Public Access".to_owned()]
+    );
+    let mut spans = point_spans(&windows);
+    spans.sort();
+    assert_eq!(
+        spans,
+        vec![
+            (
+                "access-point",
+                "old-ap".into(),
+                Level::Possible,
+                s("e0009"),
+                s("e0010")
+            ),
+            (
+                "access-point",
+                "open-ap".into(),
+                Level::Effective,
+                s("e0005"),
+                s("e0006")
+            ),
+            (
+                "access-point",
+                "safe-ap".into(),
+                Level::Latent,
+                s("e0008"),
+                None
+            ),
+        ]
+    );
+}
+
+/// A Multi-Region Access Point created with its protections off, given a
+/// public policy (accepted), then deleted.
+#[test]
+fn mrap_lifetime() {
+    let details = |extra: Value| {
+        let mut d = json!({"Name": "global"});
+        d.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        json!({"CreateMultiRegionAccessPointRequest": {"Details": d}})
+    };
+    let policy = json!({"PutMultiRegionAccessPointPolicyRequest": {"Details": {"Name": "global", "Policy":
+        {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}}}}});
+    let (findings, windows) = archive(&[vec![
+        record(1, "DeleteAccountPublicAccessBlock", json!({})),
+        record(
+            2,
+            "CreateMultiRegionAccessPoint",
+            details(
+                json!({"PublicAccessBlock": bpa(None, [false; 4])["PublicAccessBlockConfiguration"]}),
+            ),
+        ),
+        record(3, "PutMultiRegionAccessPointPolicy", policy),
+        record(
+            4,
+            "DeleteMultiRegionAccessPoint",
+            json!({"DeleteMultiRegionAccessPointRequest": {"Details": {"Name": "global"}}}),
+        ),
+    ]]);
+    assert_eq!(verdict(&findings, "e0002").0, Exposure::Weakened);
+    assert_eq!(verdict(&findings, "e0003").0, Exposure::Effective);
+    assert_eq!(
+        point_spans(&windows),
+        vec![(
+            "multi-region-access-point",
+            "global".into(),
+            Level::Effective,
+            s("e0003"),
+            s("e0004")
+        )]
+    );
+}

@@ -283,6 +283,44 @@ fn every_reading_path_agrees_with_the_oracle() {
     );
 }
 
+/// With `fixtures/trust.toml`, every fixture gives the oracle's findings plus
+/// exactly the cross-account ones of `logs-trusted-expected.jsonl`; without
+/// it (above), none of those.
+#[test]
+fn the_trusted_set_adds_exactly_the_cross_account_findings() {
+    let config = workspace_root().join("fixtures/trust.toml");
+    let trust = trailwatch_core::Allowlist::load(&config)
+        .unwrap()
+        .trust()
+        .clone();
+    assert!(trust.is_configured());
+    let mut oracle = oracle();
+    let trusted = trailwatch_testkit::oracle("logs-trusted-expected.jsonl");
+    assert!(trusted.len() >= 5, "the trusted oracle lists its findings");
+    oracle.extend(trusted);
+    let mut scanner = Scanner::new(Limits::default()).with_trust(trust);
+    let mut foreign = 0;
+    for (name, path) in fixture_logs() {
+        let scan = scanner.scan_path(&path, &name);
+        let exposures: Vec<Finding> = scan
+            .findings
+            .into_iter()
+            .filter(|f| f.exposure != trailwatch_core::Exposure::Blocked)
+            .collect();
+        foreign += exposures.iter().filter(|f| f.kind.is_foreign()).count();
+        assert!(exposures
+            .iter()
+            .filter(|f| f.kind.is_foreign())
+            .all(|f| f.exposure == trailwatch_core::Exposure::Effective));
+        assert_eq!(
+            finding_keys(&exposures),
+            expected_for(&oracle, &name),
+            "{name}"
+        );
+    }
+    assert!(foreign >= 5);
+}
+
 /// B2: each hostile fixture fails with its own error kind, and none of them
 /// invents findings.
 #[test]
@@ -796,6 +834,12 @@ fn oracle_kinds_are_rule_kinds() {
         *by_kind
             .entry(v["kind"].as_str().unwrap().to_owned())
             .or_default() += 1;
+    }
+    // The cross-account kinds fire only with the trusted set (their own oracle).
+    for v in trailwatch_testkit::oracle("logs-trusted-expected.jsonl") {
+        let kind = v["kind"].as_str().unwrap().to_owned();
+        assert!(kind.parse::<Kind>().is_ok_and(Kind::is_foreign), "{kind}");
+        *by_kind.entry(kind).or_default() += 1;
     }
     let rules: Vec<&str> = Kind::RULES.iter().map(|k| k.as_str()).collect();
     for kind in by_kind.keys() {

@@ -294,10 +294,17 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
         return Ok(Handled::Skipped(why));
     }
     let started = Instant::now();
-    let fetched = match scan_object(&app.s3, bucket, key, app.limits).await {
+    let fetched = match scan_object(&app.s3, bucket, key, app.limits, app.allowlist.trust()).await {
         Err(FetchError::NotFound { .. }) if object.alternate_key.is_some() => {
             let alternate = object.alternate_key.as_deref().unwrap_or_default();
-            scan_object(&app.s3, bucket, alternate, app.limits).await
+            scan_object(
+                &app.s3,
+                bucket,
+                alternate,
+                app.limits,
+                app.allowlist.trust(),
+            )
+            .await
         }
         other => other,
     };

@@ -235,7 +235,6 @@ fn detection_finding_capped(f: &Finding, account_alias: Option<&str>, cap: usize
 
 /// The affected resource: a bucket, object, access point or account.
 fn resource(f: &Finding, cut: &dyn Fn(&str) -> String, partition: &str) -> Value {
-    use trailwatch_core::Kind;
     let account = cut(&f.account);
     let region = cut(&f.region);
     let (uid, name, kind) = match (&f.bucket, &f.key) {
@@ -244,7 +243,7 @@ fn resource(f: &Finding, cut: &dyn Fn(&str) -> String, partition: &str) -> Value
             cut(k),
             "AWS::S3::Object",
         ),
-        (Some(b), None) if f.kind == Kind::AccessPointPolicyPublic => (
+        (Some(b), None) if f.kind.names_access_point() => (
             format!(
                 "arn:{partition}:s3:{region}:{account}:accesspoint/{}",
                 cut(b)

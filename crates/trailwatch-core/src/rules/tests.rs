@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use super::*;
+use crate::trust::Trust;
 
 // ---------------------------------------------------------------------------
 // Record builders.
@@ -1761,4 +1762,427 @@ fn detect_record_rejects_non_json_and_marks_failures_blocked() {
         "{}",
         refused[0].reason
     );
+}
+
+// ---------------------------------------------------------------------------
+// Access points and Multi-Region Access Points (issue 12). Shapes: the S3
+// Control API reference request syntax (`<Operation>Request` body, `name`
+// from the URI, `x-amz-account-id` header); the bare shape is accepted too.
+
+const S3CONTROL_NS: &str = "http://awss3control.amazonaws.com/doc/2018-08-20/";
+
+fn control_event(event_name: &str, params: Value) -> Value {
+    let mut v = s3_event(event_name, params);
+    v["requestParameters"]["Host"] = json!(format!("{ACCOUNT}.s3-control.us-east-1.amazonaws.com"));
+    v["requestParameters"]["x-amz-account-id"] = json!(ACCOUNT);
+    v.as_object_mut().unwrap().remove("resources");
+    v
+}
+
+fn create_access_point(body: Value, wrapped: bool) -> Value {
+    let mut body = merge(json!({"xmlns": S3CONTROL_NS, "Bucket": BUCKET}), body);
+    let params = if wrapped {
+        json!({"name": "shared-ap", "CreateAccessPointRequest": body})
+    } else {
+        body["name"] = json!("shared-ap");
+        body
+    };
+    control_event("CreateAccessPoint", params)
+}
+
+#[test]
+fn access_point_created_with_a_flag_off() {
+    for wrapped in [true, false] {
+        for value in [json!(false), json!("false"), json!([false])] {
+            let config = json!({"PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": true, "IgnorePublicAcls": true,
+                "BlockPublicPolicy": value, "RestrictPublicBuckets": true}});
+            let e = one(create_access_point(config, wrapped));
+            assert_exposure(
+                &e,
+                Kind::AccessPointBpaDisabled,
+                Severity::Medium,
+                Some("shared-ap"),
+                None,
+            );
+            assert_mentions(
+                &e,
+                &[
+                    "access point shared-ap on bucket example-bucket",
+                    "BlockPublicPolicy off",
+                    "fixed for its life",
+                ],
+            );
+            assert!(!e.reason.contains("RestrictPublicBuckets"), "{}", e.reason);
+        }
+    }
+}
+
+#[test]
+fn access_point_bpa_omitted_is_on_partial_is_off() {
+    // No configuration at all: the four protections are on.
+    none(create_access_point(json!({}), true));
+    none(create_access_point(json!({}), false));
+    let all_on = json!({"PublicAccessBlockConfiguration": bpa_config(&all_flags(json!(true)))});
+    none(create_access_point(all_on.clone(), true));
+    // A configuration that leaves a flag out: that flag is off.
+    let partial = json!({"PublicAccessBlockConfiguration": {"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": true}});
+    let e = one(create_access_point(partial, true));
+    assert_mentions(&e, &["RestrictPublicBuckets off"]);
+    // A refused creation changed nothing.
+    let mut refused = create_access_point(json!({"PublicAccessBlockConfiguration": {}}), true);
+    refused["errorCode"] = json!("AccessDenied");
+    none(refused);
+    // Another service's CreateAccessPoint (S3 on Outposts) is not ours.
+    let mut outposts = create_access_point(json!({"PublicAccessBlockConfiguration": {}}), true);
+    outposts["eventSource"] = json!("s3-outposts.amazonaws.com");
+    none(outposts);
+}
+
+fn create_mrap(block: Option<Value>, wrapped: bool) -> Value {
+    let mut details = json!({"Name": "global-data", "Regions": {"Region": [{"Bucket": BUCKET}, {"Bucket": "replica-bucket"}]}});
+    if let Some(block) = block {
+        details["PublicAccessBlock"] = block;
+    }
+    let body = json!({"xmlns": S3CONTROL_NS, "ClientToken": "a1b2c3", "Details": details});
+    let params = if wrapped {
+        json!({"CreateMultiRegionAccessPointRequest": body})
+    } else {
+        body
+    };
+    let mut v = control_event("CreateMultiRegionAccessPoint", params);
+    v["awsRegion"] = json!("us-west-2");
+    v
+}
+
+#[test]
+fn mrap_created_with_a_flag_off() {
+    for wrapped in [true, false] {
+        let e = one(create_mrap(
+            Some(
+                json!({"BlockPublicAcls": true, "IgnorePublicAcls": true, "BlockPublicPolicy": false, "RestrictPublicBuckets": false}),
+            ),
+            wrapped,
+        ));
+        assert_exposure(
+            &e,
+            Kind::MrapBpaDisabled,
+            Severity::Medium,
+            Some("global-data"),
+            None,
+        );
+        assert_mentions(
+            &e,
+            &[
+                "Multi-Region Access Point global-data",
+                "BlockPublicPolicy, RestrictPublicBuckets off",
+            ],
+        );
+        none(create_mrap(None, wrapped));
+        none(create_mrap(
+            Some(bpa_config(&all_flags(json!(true)))),
+            wrapped,
+        ));
+    }
+}
+
+fn put_mrap_policy(policy: Value, wrapped: bool) -> Value {
+    let body = json!({"xmlns": S3CONTROL_NS, "ClientToken": "d4e5f6", "Details": {"Name": "global-data", "Policy": policy}});
+    let params = if wrapped {
+        json!({"PutMultiRegionAccessPointPolicyRequest": body})
+    } else {
+        body
+    };
+    let mut v = control_event("PutMultiRegionAccessPointPolicy", params);
+    v["awsRegion"] = json!("us-west-2");
+    v
+}
+
+#[test]
+fn mrap_policy_public_as_string_or_object() {
+    let doc = policy_doc(json!([public_read()]));
+    for wrapped in [true, false] {
+        for policy in [doc.clone(), json!(doc.to_string())] {
+            let e = one(put_mrap_policy(policy, wrapped));
+            assert_exposure(
+                &e,
+                Kind::MrapPolicyPublic,
+                Severity::High,
+                Some("global-data"),
+                None,
+            );
+            assert_mentions(
+                &e,
+                &["`PublicRead`", "Principal `*`", "asynchronous", "accepted"],
+            );
+        }
+    }
+    let restricted = public_read_with(json!({"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}));
+    none(put_mrap_policy(policy_doc(json!([restricted])), true));
+}
+
+#[test]
+fn object_lambda_and_directory_bucket_access_point_policies() {
+    let document = policy_doc(json!([access_point_statement()]));
+    let mut lambda = put_access_point_policy("olap", &document);
+    lambda["eventName"] = json!("PutAccessPointPolicyForObjectLambda");
+    let params = lambda["requestParameters"].as_object_mut().unwrap();
+    let body = params.remove("PutAccessPointPolicyRequest").unwrap();
+    params.insert("PutAccessPointPolicyForObjectLambdaRequest".into(), body);
+    assert_eq!(one(lambda).kind, Kind::AccessPointPolicyPublic);
+
+    let mut express = put_access_point_policy("data--use1-az4--xa-s3", &document);
+    express["eventSource"] = json!("s3express.amazonaws.com");
+    assert_eq!(one(express.clone()).kind, Kind::AccessPointPolicyPublic);
+    // Directory buckets have no ACLs to make public: only their policies count.
+    let mut acl = bucket_acl(json!({"x-amz-acl": "public-read"}));
+    acl["eventSource"] = json!("s3express.amazonaws.com");
+    none(acl);
+}
+
+// ---------------------------------------------------------------------------
+// Foreign accounts (opt-in, with a trusted set).
+
+const TRUSTED: &str = "444455556666";
+const FOREIGN: &str = "999988887777";
+const TRUSTED_ORG: &str = "o-a1b2c3d4e5";
+
+fn trust() -> Trust {
+    Trust::new([TRUSTED.to_owned()], [TRUSTED_ORG.to_owned()])
+}
+
+fn foreign_eval(v: Value, trust: &Trust) -> Vec<Hit> {
+    let record: Record = serde_json::from_value(v).expect("record parses");
+    foreign_hits(&record, trust, LIMITS)
+}
+
+#[track_caller]
+fn foreign_one(v: Value) -> Hit {
+    let mut found = foreign_eval(v.clone(), &trust());
+    assert_eq!(found.len(), 1, "expected one foreign grant, got {found:?}");
+    // Without a trusted set nothing fires.
+    assert!(foreign_eval(v, &Trust::default()).is_empty());
+    found.pop().unwrap()
+}
+
+#[track_caller]
+fn foreign_none(v: Value) {
+    let found = foreign_eval(v, &trust());
+    assert!(found.is_empty(), "expected no foreign grant, got {found:?}");
+}
+
+fn account_statement(principal: Value, condition: Option<Value>) -> Value {
+    let mut s = json!({"Sid": "Partner", "Effect": "Allow", "Principal": principal,
+        "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": format!("arn:aws:s3:::{BUCKET}/*")});
+    if let Some(c) = condition {
+        s["Condition"] = c;
+    }
+    s
+}
+
+#[test]
+fn policy_grant_to_a_foreign_account() {
+    for principal in [
+        json!({"AWS": FOREIGN}),
+        json!({"AWS": format!("arn:aws:iam::{FOREIGN}:root")}),
+        json!({"AWS": [format!("arn:aws:iam::{TRUSTED}:role/reader"), format!("arn:aws:iam::{FOREIGN}:role/x")]}),
+    ] {
+        let doc = policy_doc(json!([account_statement(principal, None)]));
+        for v in [put_policy(doc.clone()), put_policy(json!(doc.to_string()))] {
+            let e = foreign_one(v.clone());
+            assert_exposure(
+                &e,
+                Kind::CrossAccountAccess,
+                Severity::Medium,
+                Some(BUCKET),
+                None,
+            );
+            assert_mentions(
+                &e,
+                &[
+                    "bucket policy statement `Partner`",
+                    FOREIGN,
+                    "outside the trusted set",
+                ],
+            );
+            assert!(!e.reason.contains(TRUSTED), "{}", e.reason);
+            // Not public: the public rule stays silent.
+            none(v);
+        }
+    }
+    // A single statement object, write access: high.
+    let mut write = account_statement(json!({"AWS": FOREIGN}), None);
+    write["Action"] = json!("s3:PutObject");
+    assert_eq!(
+        foreign_one(put_policy(policy_doc(write))).severity,
+        Severity::High
+    );
+}
+
+#[test]
+fn trusted_own_and_org_confined_principals_are_not_foreign() {
+    for principal in [
+        json!({"AWS": TRUSTED}),
+        json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:root")}),
+        json!({"Service": "logging.s3.amazonaws.com"}),
+    ] {
+        foreign_none(put_policy(policy_doc(json!([account_statement(
+            principal, None
+        )]))));
+    }
+    let in_org = json!({"StringEquals": {"aws:PrincipalOrgID": TRUSTED_ORG}});
+    foreign_none(put_policy(policy_doc(json!([
+        account_statement(json!({"AWS": FOREIGN}), Some(in_org.clone())),
+        account_statement(json!("*"), Some(in_org))
+    ]))));
+    // A negated condition confines nothing.
+    let not_org = json!({"StringNotEquals": {"aws:PrincipalOrgID": TRUSTED_ORG}});
+    foreign_one(put_policy(policy_doc(json!([account_statement(
+        json!({"AWS": FOREIGN}),
+        Some(not_org)
+    )]))));
+    // Deny statements grant nothing.
+    let mut deny = account_statement(json!({"AWS": FOREIGN}), None);
+    deny["Effect"] = json!("Deny");
+    foreign_none(put_policy(policy_doc(json!([deny]))));
+}
+
+#[test]
+fn star_confined_to_a_foreign_organization_or_account() {
+    let other_org = json!({"StringEquals": {"aws:PrincipalOrgID": "o-zzzzzzzzzz"}});
+    let e = foreign_one(put_policy(policy_doc(json!([account_statement(
+        json!("*"),
+        Some(other_org)
+    )]))));
+    assert_mentions(&e, &["organization o-zzzzzzzzzz"]);
+    let other_account = json!({"StringEquals": {"aws:PrincipalAccount": [FOREIGN]}});
+    let e = foreign_one(put_policy(policy_doc(json!([account_statement(
+        json!({"AWS": "*"}),
+        Some(other_account)
+    )]))));
+    assert_mentions(&e, &[&format!("account {FOREIGN}")]);
+}
+
+#[test]
+fn access_point_mrap_directory_and_table_policies() {
+    let doc = policy_doc(json!([account_statement(json!({"AWS": FOREIGN}), None)]));
+    let e = foreign_one(put_access_point_policy("shared-ap", &doc));
+    assert_eq!(e.bucket.as_deref(), Some("shared-ap"));
+    assert_mentions(&e, &["access point policy"]);
+    let e = foreign_one(put_mrap_policy(json!(doc.to_string()), true));
+    assert_mentions(&e, &["Multi-Region Access Point policy"]);
+    let mut express = put_policy(doc.clone());
+    express["eventSource"] = json!("s3express.amazonaws.com");
+    assert_mentions(&foreign_one(express), &["directory bucket policy"]);
+    let table = json!({
+        "eventSource": "s3tables.amazonaws.com", "eventName": "PutTableBucketPolicy", "eventID": "t-1",
+        "recipientAccountId": ACCOUNT, "awsRegion": "us-east-1",
+        "requestParameters": {"tableBucketARN": format!("arn:aws:s3tables:us-east-1:{ACCOUNT}:bucket/analytics"), "resourcePolicy": doc.to_string()}
+    });
+    let e = foreign_one(table.clone());
+    assert_eq!(e.bucket.as_deref(), Some("analytics"));
+    assert_mentions(&e, &["table bucket policy"]);
+    // The same policy from another service is not ours.
+    let mut elsewhere = table;
+    elsewhere["eventSource"] = json!("glue.amazonaws.com");
+    foreign_none(elsewhere);
+}
+
+fn user_grant(id: &str, permission: &str) -> Value {
+    json!({"Grantee": {"xsi:type": "CanonicalUser", "ID": id}, "Permission": permission})
+}
+
+#[test]
+fn acl_grants_to_foreign_canonical_ids_and_emails() {
+    const OTHER_ID: &str = "be3f27c8a6b3e1d9ef4b8f3d62d7a1f2c4c1a6e0f8b2d3c4e5f60718293a4b5c";
+    // As an array of grants or one grant object.
+    for grants in [
+        json!([owner_grant("FULL_CONTROL"), user_grant(OTHER_ID, "READ")]),
+        user_grant(OTHER_ID, "READ"),
+    ] {
+        let e = foreign_one(bucket_acl(acp(grants)));
+        assert_exposure(
+            &e,
+            Kind::CrossAccountAccess,
+            Severity::Medium,
+            Some(BUCKET),
+            None,
+        );
+        assert_mentions(&e, &["grants READ to canonical user be3f27c8a6b3e1d9"]);
+    }
+    // The record's own canonical ID (the ACL's owner) is not foreign.
+    foreign_none(bucket_acl(acp(json!([owner_grant("FULL_CONTROL")]))));
+    let email = json!({"Grantee": {"xsi:type": "AmazonCustomerByEmail", "EmailAddress": "partner@example.com"}, "Permission": "WRITE"});
+    let e = foreign_one(bucket_acl(acp(json!([owner_grant("FULL_CONTROL"), email]))));
+    assert_eq!(e.severity, Severity::High);
+    assert_mentions(&e, &["e-mail address partner@example.com"]);
+    // Grant headers, on an object upload: an e-mail address is foreign; an
+    // ID cannot be told from the owner's own when no owner is logged.
+    let e = foreign_one(object_event(
+        "PutObject",
+        "shared/report.csv",
+        json!({"x-amz-grant-read": format!("emailAddress=\"partner@example.com\", id=\"{OTHER_ID}\"")}),
+    ));
+    assert_eq!(e.key.as_deref(), Some("shared/report.csv"));
+    foreign_none(object_event(
+        "PutObject",
+        "shared/report.csv",
+        json!({"x-amz-grant-full-control": format!("id=\"{OWNER_ID}\"")}),
+    ));
+    // Public groups are the public rule's business.
+    foreign_none(bucket_acl(acp(json!([group_grant(ALL_USERS, "READ")]))));
+}
+
+fn bucket_config(event_name: &str, config: Value) -> Value {
+    s3_event(event_name, bucket_params(config))
+}
+
+#[test]
+fn deliveries_to_foreign_accounts() {
+    let replication = |account: &str| {
+        bucket_config(
+            "PutBucketReplication",
+            json!({"ReplicationConfiguration": {
+            "Role": format!("arn:aws:iam::{FOREIGN}:role/replication"),
+            "Rule": [{"ID": "all", "Status": "Enabled", "Destination": {"Bucket": "arn:aws:s3:::dr-bucket", "Account": account}}]}}),
+        )
+    };
+    let e = foreign_one(replication(FOREIGN));
+    assert_exposure(
+        &e,
+        Kind::CrossAccountDelivery,
+        Severity::High,
+        Some(BUCKET),
+        None,
+    );
+    assert_mentions(
+        &e,
+        &["replication delivers to account 999988887777 (`Account`)"],
+    );
+    // The role is the source's; the destination's own account or a trusted one is fine.
+    foreign_none(replication(ACCOUNT));
+    foreign_none(replication(TRUSTED));
+
+    let inventory = bucket_config(
+        "PutBucketInventoryConfiguration",
+        json!({"InventoryConfiguration": {
+        "Destination": {"S3BucketDestination": {"AccountId": [FOREIGN], "Bucket": "arn:aws:s3:::inv", "Format": "CSV"}}}}),
+    );
+    assert_mentions(&foreign_one(inventory), &["inventory"]);
+
+    let notify = |topic: String| {
+        bucket_config(
+            "PutBucketNotification",
+            json!({"NotificationConfiguration": {
+            "TopicConfiguration": {"Topic": topic, "Event": "s3:ObjectCreated:*"}}}),
+        )
+    };
+    let e = foreign_one(notify(format!("arn:aws:sns:us-east-1:{FOREIGN}:ingest")));
+    assert_eq!(e.severity, Severity::Medium);
+    foreign_none(notify(format!("arn:aws:sns:us-east-1:{ACCOUNT}:ingest")));
+    // Logging names its target bucket only: no account to judge.
+    foreign_none(bucket_config(
+        "PutBucketLogging",
+        json!({"BucketLoggingStatus": {"LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "x/"}}}),
+    ));
 }
