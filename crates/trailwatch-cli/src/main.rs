@@ -94,6 +94,12 @@ struct ReplayArgs {
     /// that an interrupted replay can be run again to finish the rest.
     #[arg(long, value_name = "STATE")]
     resume: Option<PathBuf>,
+    /// Ask S3 whether each finding's bucket is public now, as the Lambda
+    /// does: `exposure` and `live_check` then describe the state now, not
+    /// at the event [env: TRAILWATCH_CONFIRM_ROLE, TRAILWATCH_CONFIRM_EXTERNAL_ID
+    /// for buckets in other accounts].
+    #[arg(long)]
+    confirm: bool,
     #[command(flatten)]
     common: CommonArgs,
 }
@@ -213,6 +219,7 @@ fn replay_command(
         resume: args.resume,
         security_hub: args.security_hub,
         event_bus: sinks::event_bus(args.event_bus),
+        confirm: args.confirm,
     };
     let view = View {
         kind,

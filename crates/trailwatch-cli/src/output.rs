@@ -342,7 +342,11 @@ fn write_table(
             [
                 f.event_time.clone(),
                 f.severity.to_string(),
-                format!("{} ({})", f.kind, f.exposure),
+                match &f.live_check {
+                    // --confirm: the state now, as S3 said.
+                    Some(_) => format!("{} (now {})", f.kind, f.exposure),
+                    None => format!("{} ({})", f.kind, f.exposure),
+                },
             ]
             .map(|c| safe(&c))
         })
@@ -398,6 +402,14 @@ fn write_table(
         }
         if !finding.unknown_facts.is_empty() {
             reason.push_str(&format!(" (unknown: {})", finding.unknown_facts.join(", ")));
+        }
+        if let Some(live) = &finding.live_check {
+            reason.push_str(&format!(
+                " [now, S3 checked at {}: {} ({})]",
+                live.checked_at,
+                live.status.as_str(),
+                live.detail
+            ));
         }
         match detail_width {
             Some(width) => details.extend(wrap(&safe(&reason), width)),

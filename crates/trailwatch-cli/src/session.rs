@@ -43,6 +43,8 @@ pub struct Remote {
     pub security_hub: bool,
     /// `--event-bus` (or `TRAILWATCH_EVENT_BUS`): put findings on this bus.
     pub event_bus: Option<String>,
+    /// `--confirm`: ask S3 whether each finding's bucket is public now.
+    pub confirm: bool,
 }
 
 /// The AWS side of a replay, built only when an input or option needs it.
@@ -50,12 +52,13 @@ struct Aws {
     runtime: tokio::runtime::Runtime,
     s3: Option<S3Access>,
     sinks: Option<trailwatch_aws::Sinks>,
+    confirmer: Option<trailwatch_confirm::Confirmer>,
 }
 
 impl Aws {
     fn connect(inputs: &[String], remote: &Remote, allowlist: &Allowlist) -> Result<Option<Aws>> {
         let wants_s3 = inputs.iter().any(|i| i.starts_with("s3://"));
-        if !wants_s3 && !crate::sinks::wanted(remote) {
+        if !wants_s3 && !crate::sinks::wanted(remote) && !remote.confirm {
             return Ok(None);
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -71,7 +74,23 @@ impl Aws {
         let sinks = crate::sinks::wanted(remote)
             .then(|| crate::sinks::build(&runtime, &config, remote, allowlist))
             .transpose()?;
-        Ok(Some(Aws { runtime, s3, sinks }))
+        let confirmer = remote.confirm.then(|| {
+            let var = |name| std::env::var(name).ok().filter(|v| !v.is_empty());
+            let settings = trailwatch_confirm::ConfirmSettings {
+                role_template: var("TRAILWATCH_CONFIRM_ROLE"),
+                external_id: var("TRAILWATCH_CONFIRM_EXTERNAL_ID"),
+                // A replay is not in a hurry: each file's findings get a minute.
+                budget: std::time::Duration::from_secs(60),
+                ..Default::default()
+            };
+            trailwatch_confirm::Confirmer::new(&config, settings)
+        });
+        Ok(Some(Aws {
+            runtime,
+            s3,
+            sinks,
+            confirmer,
+        }))
     }
 }
 
@@ -257,6 +276,14 @@ pub fn run_replay(
     // all that was read (and what earlier runs recorded), never per file.
     let timeline = exposure::judge(&mut findings, changes);
     let windows = timeline.windows();
+    // --confirm: the verdicts become the state now (after the windows,
+    // which stay the archive's).
+    if let Some((aws, confirmer)) = aws
+        .as_ref()
+        .and_then(|a| a.confirmer.as_ref().map(|c| (a, c)))
+    {
+        aws.runtime.block_on(confirmer.confirm_all(&mut findings));
+    }
     findings.sort_by(|a, b| {
         (&a.event_time, &a.event_id, a.kind).cmp(&(&b.event_time, &b.event_id, b.kind))
     });
