@@ -237,6 +237,18 @@ fn fact<T, U>(
     }
 }
 
+/// The neutralising flags of a Block Public Access configuration (S3's or
+/// S3 Control's); a flag left out is off.
+fn neutralising(
+    ignore_public_acls: Option<bool>,
+    restrict_public_buckets: Option<bool>,
+) -> Neutralising {
+    Neutralising {
+        ignore_public_acls: ignore_public_acls.unwrap_or(false),
+        restrict_public_buckets: restrict_public_buckets.unwrap_or(false),
+    }
+}
+
 /// Reads everything about one bucket (the six calls at once) and what was read.
 pub(crate) async fn read_bucket(
     clients: &Clients,
@@ -346,12 +358,10 @@ pub(crate) async fn read_bucket(
         &mut exists,
         |b| {
             let c = b.public_access_block_configuration();
-            Neutralising {
-                ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
-                restrict_public_buckets: c
-                    .and_then(|c| c.restrict_public_buckets())
-                    .unwrap_or(false),
-            }
+            neutralising(
+                c.and_then(|c| c.ignore_public_acls()),
+                c.and_then(|c| c.restrict_public_buckets()),
+            )
         },
         Neutralising::default(),
     );
@@ -372,12 +382,10 @@ pub(crate) async fn read_bucket(
         &mut exists,
         |b| {
             let c = b.public_access_block_configuration();
-            Neutralising {
-                ignore_public_acls: c.and_then(|c| c.ignore_public_acls()).unwrap_or(false),
-                restrict_public_buckets: c
-                    .and_then(|c| c.restrict_public_buckets())
-                    .unwrap_or(false),
-            }
+            neutralising(
+                c.and_then(|c| c.ignore_public_acls()),
+                c.and_then(|c| c.restrict_public_buckets()),
+            )
         },
         Neutralising::default(),
     );
