@@ -643,6 +643,11 @@ mod tests {
             opened_by: Some(by(opener, from)),
             closed_at: to.map(str::to_owned),
             closed_by: to.map(|t| by("closer", t)),
+            anonymous_requests: 0,
+            presigned_requests: 0,
+            first_request_at: None,
+            last_request_at: None,
+            top_sources: Vec::new(),
         }
     }
 

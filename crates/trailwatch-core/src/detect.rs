@@ -3,6 +3,7 @@
 
 use memchr::memmem;
 
+use crate::access::{request_of, Requests};
 use crate::change::{change_of, Change};
 use crate::finding::{Exposure, Finding, Kind};
 use crate::record::{opt_text, Record};
@@ -103,6 +104,8 @@ fn event_name_value(bytes: &[u8]) -> NameValue<'_> {
 pub(crate) struct Detected {
     pub findings: Vec<Finding>,
     pub change: Option<Change>,
+    /// The anonymous or presigned request it is, if any.
+    pub request: Option<Requests>,
 }
 
 /// Parses one candidate record and applies the rules to it. A call that
@@ -119,6 +122,7 @@ pub(crate) fn detect(
 ) -> Result<Detected, serde_json::Error> {
     let parsed: Record = serde_json::from_slice(record)?;
     let change = change_of(&parsed, log_file, limits);
+    let request = request_of(&parsed);
     let failed = parsed.failed();
     let mut hits = if failed {
         rules::evaluate_call(&parsed, limits)
@@ -167,7 +171,11 @@ pub(crate) fn detect(
             live_check: None,
         })
         .collect();
-    Ok(Detected { findings, change })
+    Ok(Detected {
+        findings,
+        change,
+        request,
+    })
 }
 
 /// The finding for a record skipped unevaluated, when what was seen of it

@@ -24,6 +24,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::access::{RequestLog, Requests};
 use crate::change::{Change, Grant, What};
 use crate::finding::{Exposure, Finding};
 
@@ -205,6 +206,26 @@ pub struct Window {
     pub closed_at: Option<String>,
     /// The event that closed it.
     pub closed_by: Option<SetBy>,
+    /// Successful anonymous requests while it was open (`access.rs`).
+    pub anonymous_requests: u64,
+    /// Successful presigned-URL requests while it was open.
+    pub presigned_requests: u64,
+    /// The first of those requests.
+    pub first_request_at: Option<String>,
+    /// The last of those requests.
+    pub last_request_at: Option<String>,
+    /// Where they came from, most requests first (at most
+    /// [`crate::access::MAX_TOP_SOURCES`]).
+    pub top_sources: Vec<SourceCount>,
+}
+
+/// Requests from one source address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourceCount {
+    /// `sourceIPAddress` (or `other`, for sources past a cap).
+    pub source: String,
+    /// How many requests.
+    pub requests: u64,
 }
 
 /// The fold: state, open windows, and the windows closed so far.
@@ -219,6 +240,7 @@ pub struct Timeline {
     tracked_objects: usize,
     /// Object ACL changes not tracked because of [`MAX_TRACKED_OBJECTS`].
     pub objects_over_cap: u64,
+    requests: RequestLog,
 }
 
 /// What the fold decided for one change: the exposure of the resource left
@@ -254,8 +276,28 @@ impl Timeline {
         verdicts
     }
 
-    /// Every window, closed and still open, ordered by account, bucket,
-    /// opening time.
+    /// Adds anonymous and presigned requests (from any files, in any order)
+    /// to be counted into the windows they fall in.
+    pub fn add_requests(&mut self, requests: impl IntoIterator<Item = Requests>) {
+        requests.into_iter().for_each(|r| self.requests.add(r));
+    }
+
+    /// Adds what a [`RequestLog`] gathered, its overflow count included.
+    pub fn add_request_log(&mut self, log: RequestLog) {
+        let over_cap = log.over_cap;
+        self.add_requests(log.into_vec());
+        self.requests.over_cap += over_cap;
+    }
+
+    /// Requests left out of the windows because of
+    /// [`crate::access::MAX_REQUEST_SLOTS`].
+    pub fn requests_over_cap(&self) -> u64 {
+        self.requests.over_cap
+    }
+
+    /// Every window, closed and still open, with the requests that fell in
+    /// it, ordered by account, bucket, opening time. Anonymous requests that
+    /// no window explains make windows of their own (`access.rs`).
     pub fn windows(&self) -> Vec<Window> {
         let mut all: Vec<Window> = self
             .closed
@@ -263,6 +305,7 @@ impl Timeline {
             .chain(self.open.values())
             .cloned()
             .collect();
+        crate::access::overlay(&mut all, &self.requests);
         all.sort_by(|a, b| {
             (&a.account, &a.bucket, &a.opened_at, &a.key, a.exposure).cmp(&(
                 &b.account,
@@ -899,6 +942,11 @@ impl Timeline {
                             opened_by: Some(by.clone()),
                             closed_at: None,
                             closed_by: None,
+                            anonymous_requests: 0,
+                            presigned_requests: 0,
+                            first_request_at: None,
+                            last_request_at: None,
+                            top_sources: Vec::new(),
                         },
                     );
                 }

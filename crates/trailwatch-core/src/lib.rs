@@ -13,6 +13,7 @@
 //! is folded, in time order across every file, into the exposure state;
 //! where "effective" is decided: `src/exposure.rs`, one file.
 
+pub mod access;
 mod allowlist;
 pub mod change;
 mod detect;

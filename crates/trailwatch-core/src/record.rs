@@ -37,6 +37,8 @@ pub(crate) struct Record {
     pub request_parameters: Option<Value>,
     #[serde(default)]
     pub resources: Option<Value>,
+    #[serde(default)]
+    pub additional_event_data: Option<Value>,
 }
 
 impl Record {

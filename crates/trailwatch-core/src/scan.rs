@@ -9,6 +9,7 @@ use std::path::Path;
 use flate2::bufread::MultiGzDecoder;
 use thiserror::Error;
 
+use crate::access::{request_of, RequestLog, RequestPrefilter, Requests};
 use crate::change::Change;
 use crate::detect::{detect, unevaluated, Prefilter, EVENT_NAME_PATTERN};
 use crate::finding::Finding;
@@ -167,6 +168,9 @@ pub struct FileScan {
     /// The permission changes the file's records made or tried to make, in
     /// file order: what the exposure state folds (`exposure::judge`).
     pub changes: Vec<Change>,
+    /// The file's anonymous and presigned requests, by bucket, key and
+    /// second: the exploitation overlay of the windows (`access.rs`).
+    pub requests: Vec<Requests>,
 }
 
 /// Scans log files one after another, reusing its buffers: one per worker.
@@ -175,6 +179,7 @@ pub struct Scanner {
     /// Accounts whose access is expected; without one, no cross-account rule runs.
     trust: Trust,
     prefilter: Prefilter,
+    request_filter: RequestPrefilter,
     inflater: Inflater,
     /// Decompressed whole files.
     whole: Vec<u8>,
@@ -191,6 +196,7 @@ impl Scanner {
             limits,
             trust: Trust::default(),
             prefilter: Prefilter::new(),
+            request_filter: RequestPrefilter::new(),
             inflater: Inflater::new(),
             whole: Vec::new(),
             window: Vec::new(),
@@ -339,6 +345,7 @@ impl Scanner {
         };
         let mut skipped = Vec::new();
         let mut changes = Vec::new();
+        let mut requests = RequestLog::new();
         let mut skip = |record: SkippedRecord, stats: &mut FileStats, kept: &mut Findings| {
             stats.skipped_records += 1;
             if let Some(finding) = unevaluated(&record, log_file) {
@@ -368,6 +375,17 @@ impl Scanner {
             let index = stats.records;
             stats.records += 1;
             if !self.prefilter.is_candidate(record.bytes, record.key_at) {
+                // Data events are the bulk of a trail: only those that can be
+                // anonymous or presigned requests are parsed, and one that does
+                // not parse is no request (its name was not watched).
+                if self
+                    .request_filter
+                    .may_be_request(record.bytes, record.key_at)
+                {
+                    if let Ok(parsed) = serde_json::from_slice(record.bytes) {
+                        requests.extend(request_of(&parsed));
+                    }
+                }
                 continue;
             }
             stats.candidates += 1;
@@ -375,6 +393,7 @@ impl Scanner {
                 Ok(detected) => {
                     detected.findings.into_iter().for_each(|f| kept.add(f));
                     changes.extend(detected.change);
+                    requests.extend(detected.request);
                 }
                 Err(source) => {
                     let invalid = SkippedRecord {
@@ -405,6 +424,7 @@ impl Scanner {
             }),
             skipped,
             changes,
+            requests: requests.into_vec(),
         };
         (scan, reader.into_buffer())
     }
@@ -429,6 +449,7 @@ impl FileScan {
             }),
             skipped: Vec::new(),
             changes: Vec::new(),
+            requests: Vec::new(),
         }
     }
 }

@@ -67,14 +67,17 @@ fn archive(files: &[Vec<Value>]) -> (Vec<Finding>, Vec<Window>) {
     let mut scanner = Scanner::new(Limits::default());
     let mut findings = Vec::new();
     let mut changes = Vec::new();
+    let mut requests = Vec::new();
     for (i, records) in files.iter().enumerate() {
         let doc = json!({ "Records": records }).to_string();
         let scan = scanner.scan_bytes(&format!("file-{i}"), doc.as_bytes());
         assert!(scan.error.is_none(), "{:?}", scan.error);
         findings.extend(scan.findings);
         changes.extend(scan.changes);
+        requests.extend(scan.requests);
     }
-    let timeline = judge(&mut findings, changes);
+    let mut timeline = judge(&mut findings, changes);
+    timeline.add_requests(requests);
     findings.sort_by(|a, b| (&a.event_id, a.kind).cmp(&(&b.event_id, b.kind)));
     (findings, timeline.windows())
 }
@@ -606,4 +609,115 @@ fn mrap_lifetime() {
             s("e0004")
         )]
     );
+}
+
+/// An anonymous S3 data event as CloudTrail logs it: the identity of the
+/// anonymous principal and the bucket owner as recipient (the shape of the
+/// real `PreflightRequest` quoted from TryHackMe's Advent of Cyber 2024
+/// day 7 log, `fixtures/logs/exposure/README.md`), here a `GetObject`.
+fn anonymous(n: u32, name: &str, bucket: &str, key: &str, ip: &str) -> Value {
+    let mut r = record(n, name, json!({"bucketName": bucket, "key": key}));
+    r["userIdentity"] = json!({"type": "AWSAccount", "principalId": "", "accountId": "anonymous"});
+    r["sourceIPAddress"] = ip.into();
+    r["eventCategory"] = "Data".into();
+    r
+}
+
+/// A presigned-URL request: signed by a user, authenticated by query string.
+fn presigned(n: u32, bucket: &str, key: &str) -> Value {
+    let mut r = record(n, "GetObject", json!({"bucketName": bucket, "key": key}));
+    r["additionalEventData"] =
+        json!({"SignatureVersion": "SigV4", "AuthenticationMethod": "QueryString"});
+    r["sourceIPAddress"] = "203.0.113.9".into();
+    r
+}
+
+/// Anonymous reads inside a window are counted in it (with their sources,
+/// first and last); preflights, refused reads and signed reads are not;
+/// presigned reads are counted apart; anonymous reads before any known
+/// grant make a window of their own, opened at an unknown time, split where
+/// the known window opens; and reads after the window closed are again
+/// unexplained.
+#[test]
+fn anonymous_reads_inside_and_outside_windows() {
+    let mut refused = anonymous(12, "GetObject", "web", "a.html", "198.51.100.1");
+    refused["errorCode"] = "AccessDenied".into();
+    let (_, windows) = archive(&[
+        vec![
+            anonymous(1, "GetObject", "web", "old.html", "198.51.100.50"),
+            record(2, "DeleteAccountPublicAccessBlock", json!({})),
+            record(
+                3,
+                "DeleteBucketPublicAccessBlock",
+                json!({"bucketName": "web"}),
+            ),
+            anonymous(4, "PreflightRequest", "web", "a.html", "198.51.100.1"),
+        ],
+        vec![
+            record(5, "PutBucketPolicy", public_policy("web")),
+            anonymous(6, "GetObject", "web", "a.html", "198.51.100.1"),
+            anonymous(7, "GetObject", "web", "b.html", "198.51.100.1"),
+            anonymous(8, "ListObjects", "web", "", "198.51.100.2"),
+            presigned(9, "web", "a.html"),
+            record(
+                10,
+                "GetObject",
+                json!({"bucketName": "web", "key": "a.html"}),
+            ),
+        ],
+        vec![
+            record(11, "PutBucketPolicy", private_policy("web")),
+            refused,
+            anonymous(13, "GetObject", "web", "a.html", "198.51.100.3"),
+        ],
+    ]);
+    let known: Vec<&Window> = windows.iter().filter(|w| w.opened_by.is_some()).collect();
+    assert_eq!(known.len(), 1, "{windows:#?}");
+    let open = known[0];
+    assert_eq!(open.exposure, Level::Effective);
+    assert_eq!(
+        open.closed_by.as_ref().map(|b| b.event_id.as_str()),
+        Some("e0011")
+    );
+    assert_eq!((open.anonymous_requests, open.presigned_requests), (3, 1));
+    assert_eq!(
+        open.first_request_at.as_deref(),
+        Some("2024-05-01T10:00:06Z")
+    );
+    assert_eq!(
+        open.last_request_at.as_deref(),
+        Some("2024-05-01T10:00:09Z")
+    );
+    let sources: Vec<(&str, u64)> = open
+        .top_sources
+        .iter()
+        .map(|s| (s.source.as_str(), s.requests))
+        .collect();
+    assert_eq!(
+        sources,
+        [("198.51.100.1", 2), ("198.51.100.2", 1), ("203.0.113.9", 1)]
+    );
+    // Before the policy and after it was replaced, anonymous reads were
+    // served by something the archive does not show: two windows of their
+    // own, split by the known one.
+    let unexplained: Vec<(Option<&str>, u64)> = windows
+        .iter()
+        .filter(|w| w.opened_by.is_none())
+        .map(|w| (w.first_request_at.as_deref(), w.anonymous_requests))
+        .collect();
+    assert_eq!(
+        unexplained,
+        [
+            (Some("2024-05-01T10:00:01Z"), 1),
+            (Some("2024-05-01T10:00:13Z"), 1)
+        ]
+    );
+    for w in windows.iter().filter(|w| w.opened_by.is_none()) {
+        assert_eq!(w.exposure, Level::Effective);
+        assert!(w.opened_at.is_none() && w.via.is_empty());
+        assert!(w
+            .unknown_facts
+            .iter()
+            .any(|f| f.contains("served anonymous requests")));
+    }
 }
