@@ -135,23 +135,21 @@ pub async fn scan_object(
                 message: format!("reading the body: {}", DisplayErrorContext(&e)),
             })?
             .into_bytes();
-        let scan =
-            tokio::task::spawn_blocking(move || {
+        let scan = tokio::task::spawn_blocking(move || {
             let mut scanner = scanner;
             scanner.scan_bytes(&log_file, &bytes)
         })
-                .await
-                .expect("the scanner does not panic");
+        .await
+        .expect("the scanner does not panic");
         return Ok(scan);
     }
     let body = SyncIoBridge::new(object.body.into_async_read());
-    let scan =
-        tokio::task::spawn_blocking(move || {
-            let mut scanner = scanner;
-            scanner.scan_reader(&log_file, body)
-        })
-            .await
-            .expect("the scanner does not panic");
+    let scan = tokio::task::spawn_blocking(move || {
+        let mut scanner = scanner;
+        scanner.scan_reader(&log_file, body)
+    })
+    .await
+    .expect("the scanner does not panic");
     Ok(scan)
 }
 

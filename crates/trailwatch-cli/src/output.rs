@@ -176,6 +176,11 @@ impl<W: Write> Printer<W> {
                     let window = line.window;
                     let (datetime, timestamp_desc) = match (&window.opened_at, &window.closed_at) {
                         (Some(opened), _) => (opened.as_str(), "Exposure Opened"),
+                        // Seen only through the requests it served.
+                        (None, _) if window.first_request_at.is_some() => (
+                            window.first_request_at.as_deref().unwrap_or_default(),
+                            "First Anonymous Request",
+                        ),
                         (None, Some(closed)) => (closed.as_str(), "Exposure Closed"),
                         (None, None) => ("", "Exposure"),
                     };
@@ -480,6 +485,18 @@ const TABLE_PROBLEMS: usize = 3;
 /// opened, closed, via, with `--verify` the evidence, then the resource
 /// (shortened in the middle to fit); under it, indented, the unknown facts
 /// and the problems of its evidence.
+/// The requests counted in a window, for the table: `3 anon, 1 presigned`.
+fn requests_cell(window: &Window) -> String {
+    let mut parts = Vec::new();
+    if window.anonymous_requests > 0 {
+        parts.push(format!("{} anon", window.anonymous_requests));
+    }
+    if window.presigned_requests > 0 {
+        parts.push(format!("{} presigned", window.presigned_requests));
+    }
+    parts.join(", ")
+}
+
 fn write_window_table(
     out: &mut impl Write,
     windows: &[WindowLine],
@@ -490,6 +507,9 @@ fn write_window_table(
     }
     let safe = |text: &str| printable(text).into_owned();
     let with_evidence = windows.iter().any(|w| w.evidence.is_some());
+    let with_requests = windows
+        .iter()
+        .any(|w| w.window.anonymous_requests + w.window.presigned_requests > 0);
     let rows: Vec<Vec<String>> = windows
         .iter()
         .map(|line| {
@@ -503,6 +523,9 @@ fn write_window_table(
                     .unwrap_or_else(|| "(still open)".to_owned()),
                 vias(w),
             ];
+            if with_requests {
+                row.push(requests_cell(w));
+            }
             if with_evidence {
                 row.push(line.evidence.map_or("", |e| e.evidence.as_str()).to_owned());
             }
@@ -510,6 +533,9 @@ fn write_window_table(
         })
         .collect();
     let mut headers = vec!["ACCOUNT", "EXPOSURE", "OPENED", "CLOSED", "VIA"];
+    if with_requests {
+        headers.push("REQUESTS");
+    }
     if with_evidence {
         headers.push("EVIDENCE");
     }

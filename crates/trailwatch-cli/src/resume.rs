@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use trailwatch_core::access::Requests;
 use trailwatch_core::change::Change;
-use trailwatch_core::Finding;
+use trailwatch_core::{FileScan, Finding};
 
 /// What one finished file contributed.
 #[derive(Debug, Serialize, Deserialize)]
@@ -27,6 +28,9 @@ pub struct FileRecord {
     pub findings: Vec<Finding>,
     /// Its permission changes.
     pub changes: Vec<Change>,
+    /// Its anonymous and presigned requests. Required: a line from before
+    /// they were recorded is not trusted, and its file is read again.
+    pub requests: Vec<Requests>,
 }
 
 /// An open state file.
@@ -83,19 +87,15 @@ impl ResumeState {
     }
 
     /// Records a file read to its end, with what it held.
-    pub fn finished(
-        &mut self,
-        log_file: &str,
-        findings: &[Finding],
-        changes: &[Change],
-    ) -> Result<()> {
-        if log_file == "-" {
+    pub fn finished(&mut self, scan: &FileScan) -> Result<()> {
+        if scan.log_file == "-" {
             return Ok(());
         }
         let record = FileRecord {
-            log_file: log_file.to_owned(),
-            findings: findings.to_vec(),
-            changes: changes.to_vec(),
+            log_file: scan.log_file.clone(),
+            findings: scan.findings.clone(),
+            changes: scan.changes.clone(),
+            requests: scan.requests.clone(),
         };
         let mut line = serde_json::to_string(&record).context("encoding the resume state")?;
         line.push('\n');

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use trailwatch_core::access::RequestLog;
 use trailwatch_core::exposure;
 use trailwatch_core::text::printable;
 use trailwatch_core::{Allowlist, Exposure, Finding, Limits};
@@ -216,9 +217,11 @@ pub fn run_replay(
     let mut skipped = Vec::new();
     let mut findings = Vec::new();
     let mut changes = Vec::new();
+    let mut requests = RequestLog::new();
     for record in earlier {
         findings.extend(record.findings);
         changes.extend(record.changes);
+        record.requests.into_iter().for_each(|r| requests.add(r));
     }
     let findings_so_far = std::cell::Cell::new(findings.len() as u64);
     let mut write_error: Option<anyhow::Error> = None;
@@ -248,13 +251,14 @@ pub fn run_replay(
             // A file read to its end is recorded with what it held, so that
             // a resumed run folds it without reading it again.
             if let Some(state) = state.as_mut().filter(|_| scan.error.is_none()) {
-                if let Err(e) = state.finished(&scan.log_file, &scan.findings, &scan.changes) {
+                if let Err(e) = state.finished(&scan) {
                     write_error.get_or_insert(e);
                 }
             }
             findings_so_far.set(findings_so_far.get() + scan.findings.len() as u64);
             findings.extend(scan.findings);
             changes.extend(scan.changes);
+            scan.requests.into_iter().for_each(|r| requests.add(r));
         },
         |p| {
             progress.set_length(p.found);
@@ -274,7 +278,15 @@ pub fn run_replay(
     }
     // Verdicts need every change in time order: decided here, once, over
     // all that was read (and what earlier runs recorded), never per file.
-    let timeline = exposure::judge(&mut findings, changes);
+    let mut timeline = exposure::judge(&mut findings, changes);
+    timeline.add_request_log(requests);
+    if timeline.requests_over_cap() > 0 {
+        eprintln!(
+            "trailwatch: warning: {} anonymous or presigned requests were not counted into windows (more than {} distinct bucket, key and second slots)",
+            timeline.requests_over_cap(),
+            trailwatch_core::access::MAX_REQUEST_SLOTS
+        );
+    }
     let windows = timeline.windows();
     // --confirm: the verdicts become the state now (after the windows,
     // which stay the archive's).

@@ -338,7 +338,9 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     // In the Lambda the file alone is the archive: its changes, in time
     // order, decide its findings' verdicts.
     let mut findings = scan.findings;
-    let windows = exposure::judge(&mut findings, scan.changes).windows();
+    let mut timeline = exposure::judge(&mut findings, scan.changes);
+    timeline.add_requests(scan.requests);
+    let windows = timeline.windows();
     let mut alerts = Vec::new();
     let mut suppressed = 0usize;
     let mut blocked = 0usize;

@@ -295,8 +295,18 @@ async fn bootstrap_confirms_findings_against_the_live_bucket() {
     live::store_log(
         &stack,
         &[
-            live::policy_record("e-open", live::HOME, "boot-open", &live::public_policy("boot-open")),
-            live::policy_record("e-gone", live::HOME, "boot-gone", &live::public_policy("boot-gone")),
+            live::policy_record(
+                "e-open",
+                live::HOME,
+                "boot-open",
+                &live::public_policy("boot-open"),
+            ),
+            live::policy_record(
+                "e-gone",
+                live::HOME,
+                "boot-gone",
+                &live::public_policy("boot-gone"),
+            ),
         ],
     )
     .await;
@@ -323,7 +333,10 @@ async fn bootstrap_confirms_findings_against_the_live_bucket() {
             .find(|a| a.finding.event_id == id)
             .unwrap_or_else(|| panic!("no alert for {id}: {output}"));
         assert_well_formed(alert);
-        assert_eq!(alert.attributes.get("exposure").map(String::as_str), Some(want));
+        assert_eq!(
+            alert.attributes.get("exposure").map(String::as_str),
+            Some(want)
+        );
         let live = alert.finding.live_check.as_ref().expect("a live check");
         assert_eq!(live.status.as_str(), want);
     }
