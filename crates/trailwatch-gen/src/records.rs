@@ -961,6 +961,28 @@ fn data_who(c: &mut Ctx, when: i64) -> (String, String) {
     (ident, ua)
 }
 
+/// The identity CloudTrail gives an anonymous request (S3 user guide; the
+/// real records in `fixtures/logs/exposure-overlay/`).
+const ANONYMOUS: &str = r#"{"type":"AWSAccount","principalId":"","accountId":"anonymous"}"#;
+
+const AUTH_HEADER: &str = r#""AuthenticationMethod":"AuthHeader""#;
+
+/// Replaces the first `from` in `out[start..]` (the record just written).
+fn replace_from(out: &mut String, start: usize, from: &str, to: &str) {
+    if let Some(at) = out[start..].find(from) {
+        out.replace_range(start + at..start + at + from.len(), to);
+    }
+}
+
+/// An unsigned request carries no signature version nor authentication
+/// method in `additionalEventData`.
+fn unsigned(out: &mut String, start: usize) {
+    for field in [AUTH_HEADER, r#""SignatureVersion":"SigV4""#] {
+        replace_from(out, start, &format!("{field},"), "");
+        replace_from(out, start, &format!(",{field}"), "");
+    }
+}
+
 fn sse_resp(c: &Ctx) -> Option<String> {
     (c.deliver >= ts(2023, 1, 5, 0, 0))
         .then(|| Obj::new().s("x-amz-server-side-encryption", "AES256").end())
@@ -972,7 +994,60 @@ fn n_s3_data(c: &mut Ctx, out: &mut String) -> RecordInfo {
     let k = nk(c, when);
     let who = Some(data_who(c, when));
     let basic = [P::Raw("bucketName", q(&b)), P::Host, P::Raw("key", q(&k))];
-    match c.rng.weighted(&[40.0, 20.0, 12.0, 5.0, 2.0]) {
+    match c.rng.weighted(&[40.0, 20.0, 12.0, 5.0, 2.0, 1.5, 1.5]) {
+        // Requests without the owner's credentials, which the exploitation
+        // overlay counts: anonymous reads of the public website buckets (or
+        // refused, elsewhere), and presigned-URL reads.
+        5 => {
+            let public = matches!(b.as_str(), "acme-prod-static-assets" | "cdn-origin-media");
+            let start = out.len();
+            let out_bytes = if public { c.rng.range(100, 900_000) } else { 0 };
+            let info = s3_data(
+                c,
+                out,
+                "GetObject",
+                &b,
+                &k,
+                &basic,
+                Some((ANONYMOUS.to_owned(), UA_BROWSER.to_owned())),
+                true,
+                None,
+                (0, out_bytes),
+                (!public).then_some(("AccessDenied", "Access Denied")),
+                vec![],
+                Class::Noise,
+                None,
+            );
+            unsigned(out, start);
+            info
+        }
+        6 => {
+            let start = out.len();
+            let out_bytes = c.rng.range(100, 9_000_000);
+            let info = s3_data(
+                c,
+                out,
+                "GetObject",
+                &b,
+                &k,
+                &basic,
+                who,
+                true,
+                None,
+                (0, out_bytes),
+                None,
+                vec![],
+                Class::Noise,
+                None,
+            );
+            replace_from(
+                out,
+                start,
+                AUTH_HEADER,
+                "\"AuthenticationMethod\":\"QueryString\"",
+            );
+            info
+        }
         0 => {
             let out_bytes = c.rng.range(100, 9_000_000);
             s3_data(
