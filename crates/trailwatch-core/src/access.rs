@@ -325,6 +325,7 @@ impl Counted {
 pub(crate) struct RequestPrefilter {
     anonymous: memmem::Finder<'static>,
     presigned: memmem::Finder<'static>,
+    identity: memmem::Finder<'static>,
 }
 
 impl RequestPrefilter {
@@ -332,23 +333,57 @@ impl RequestPrefilter {
         RequestPrefilter {
             anonymous: memmem::Finder::new(b"\"anonymous\""),
             presigned: memmem::Finder::new(b"\"QueryString\""),
+            identity: memmem::Finder::new(IDENTITY_TYPE_KEY),
         }
     }
 
     /// True when the record must be parsed to know. `key_at` holds the
-    /// offsets of `"eventName"` in the record: CloudTrail writes
-    /// `"eventSource":"…",` just before it, so a record shown there to come
-    /// from another service is rejected without reading the rest; in any
-    /// other layout the whole record is searched.
+    /// offsets of `"eventName"` in the record. CloudTrail writes
+    /// `"userIdentity"` first and `"eventSource":"…",` just before
+    /// `"eventName"`, with `additionalEventData` after it; in that layout a
+    /// record of another service is rejected unread, the anonymous marker
+    /// is looked for only when the identity's type is `AWSAccount`, and the
+    /// presigned one only after the event name. In any other layout the
+    /// whole record is searched for both.
     pub(crate) fn may_be_request(&self, record: &[u8], key_at: &[usize]) -> bool {
-        let from_elsewhere = !key_at.is_empty()
-            && key_at.iter().all(|&at| {
-                source_before(&record[..at])
-                    .is_some_and(|source| source != S3_EVENT_SOURCE.as_bytes())
-            });
-        !from_elsewhere
-            && (self.anonymous.find(record).is_some() || self.presigned.find(record).is_some())
+        let mut s3_at = None;
+        let mut unusual = key_at.is_empty();
+        for &at in key_at {
+            match source_before(&record[..at]) {
+                Some(source) if source == S3_EVENT_SOURCE.as_bytes() => {
+                    s3_at = Some(at);
+                    break;
+                }
+                Some(_) => {}
+                None => unusual = true,
+            }
+        }
+        let at = match (s3_at, unusual) {
+            (Some(at), _) => at,
+            (None, true) => {
+                return self.anonymous.find(record).is_some()
+                    || self.presigned.find(record).is_some()
+            }
+            (None, false) => return false,
+        };
+        let anonymous = match identity_type(&self.identity, &record[..at]) {
+            Some(kind) => kind == b"AWSAccount" && self.anonymous.find(&record[..at]).is_some(),
+            None => self.anonymous.find(record).is_some(),
+        };
+        anonymous || self.presigned.find(&record[at..]).is_some()
     }
+}
+
+const IDENTITY_TYPE_KEY: &[u8] = b"\"userIdentity\":{\"type\":\"";
+
+/// The `type` of a `"userIdentity":{"type":"…"` near the start of a record
+/// (`finder` looks for [`IDENTITY_TYPE_KEY`]).
+fn identity_type<'a>(finder: &memmem::Finder<'_>, head: &'a [u8]) -> Option<&'a [u8]> {
+    let window = &head[..head.len().min(96)];
+    let at = finder.find(window)? + IDENTITY_TYPE_KEY.len();
+    let rest = &head[at..];
+    let end = memchr::memchr2(b'"', b'\\', rest)?;
+    (rest[end] == b'"').then(|| &rest[..end])
 }
 
 /// The value of a `"eventSource":"…",` that ends `before` (whitespace
@@ -480,6 +515,16 @@ mod tests {
         ));
         assert!(may_be(
             br#"{"eventName":"GetObject","eventSource":"lambda.amazonaws.com","userIdentity":{"accountId":"anonymous"}}"#
+        ));
+        // An identity of another type is not read further.
+        assert!(!may_be(
+            br#"{"userIdentity":{"type":"IAMUser","x":"anonymous"},"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#
+        ));
+        assert!(may_be(
+            br#"{"userIdentity":{"type":"AWSAccount","principalId":"","accountId":"anonymous"},"eventSource":"s3.amazonaws.com","eventName":"GetObject"}"#
+        ));
+        assert!(may_be(
+            br#"{"userIdentity":{"type":"IAMUser"},"eventSource":"s3.amazonaws.com","eventName":"GetObject","additionalEventData":{"AuthenticationMethod":"QueryString"}}"#
         ));
     }
 
