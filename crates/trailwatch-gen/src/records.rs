@@ -994,7 +994,8 @@ fn n_s3_data(c: &mut Ctx, out: &mut String) -> RecordInfo {
     let k = nk(c, when);
     let who = Some(data_who(c, when));
     let basic = [P::Raw("bucketName", q(&b)), P::Host, P::Raw("key", q(&k))];
-    match c.rng.weighted(&[40.0, 20.0, 12.0, 5.0, 2.0, 1.5, 1.5]) {
+    let choice = c.rng.weighted(&[40.0, 20.0, 12.0, 5.0, 2.0, 1.5, 1.5]);
+    match choice {
         // Requests without the owner's credentials, which the exploitation
         // overlay counts: anonymous reads of the public website buckets (or
         // refused, elsewhere), and presigned-URL reads.
@@ -1021,7 +1022,8 @@ fn n_s3_data(c: &mut Ctx, out: &mut String) -> RecordInfo {
             unsigned(out, start);
             info
         }
-        6 => {
+        // A read, signed in the header or presigned (in the query string).
+        0 | 6 => {
             let start = out.len();
             let out_bytes = c.rng.range(100, 9_000_000);
             let info = s3_data(
@@ -1040,32 +1042,15 @@ fn n_s3_data(c: &mut Ctx, out: &mut String) -> RecordInfo {
                 Class::Noise,
                 None,
             );
-            replace_from(
-                out,
-                start,
-                AUTH_HEADER,
-                "\"AuthenticationMethod\":\"QueryString\"",
-            );
+            if choice == 6 {
+                replace_from(
+                    out,
+                    start,
+                    AUTH_HEADER,
+                    r#""AuthenticationMethod":"QueryString""#,
+                );
+            }
             info
-        }
-        0 => {
-            let out_bytes = c.rng.range(100, 9_000_000);
-            s3_data(
-                c,
-                out,
-                "GetObject",
-                &b,
-                &k,
-                &basic,
-                who,
-                true,
-                None,
-                (0, out_bytes),
-                None,
-                vec![],
-                Class::Noise,
-                None,
-            )
         }
         1 => {
             let mut items = vec![P::Raw("bucketName", q(&b)), P::Host];
