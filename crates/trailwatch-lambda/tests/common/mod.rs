@@ -7,7 +7,9 @@
 
 #![allow(dead_code)] // each test file uses a different part of the harness
 
-use std::collections::{BTreeMap, HashMap};
+pub mod runtime;
+
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -334,17 +336,26 @@ impl Stack {
 
     /// The function's state with another configuration or topic.
     pub async fn app_with(&self, sdk: &SdkConfig, topic_arn: &str, extra: &[(&str, &str)]) -> App {
-        // The live check asks S3 about the fixtures' buckets, which do not
-        // exist here: off unless a test turns it on (tests/confirm.rs).
-        let mut vars: HashMap<String, String> = HashMap::from([
-            ("SNS_TOPIC_ARN".to_owned(), topic_arn.to_owned()),
-            ("TRAILWATCH_CONFIRM".to_owned(), "off".to_owned()),
-        ]);
-        vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let vars = function_vars(topic_arn, extra);
         let settings =
             Settings::from_lookup(|name| vars.get(name).cloned()).expect("valid settings");
         App::new(sdk, settings).await.expect("the app starts")
     }
+}
+
+/// The function's own variables as the tests configure it, in process
+/// ([`Stack::app_with`]) or as the `bootstrap` process
+/// ([`Stack::invoke_bootstrap`]): `SNS_TOPIC_ARN`, the live check off, and
+/// `extra` over them.
+pub fn function_vars(topic_arn: &str, extra: &[(&str, &str)]) -> BTreeMap<String, String> {
+    // The live check asks S3 about the fixtures' buckets, which do not
+    // exist here: off unless a test turns it on (tests/confirm.rs).
+    let mut vars = BTreeMap::from([
+        ("SNS_TOPIC_ARN".to_owned(), topic_arn.to_owned()),
+        ("TRAILWATCH_CONFIRM".to_owned(), "off".to_owned()),
+    ]);
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    vars
 }
 
 /// A received message's body, as JSON.
