@@ -1,7 +1,9 @@
 //! The live check (issue 13) end to end against moto_server: buckets are
 //! set up in each live state, a log file names each, the function runs on
 //! it, and the `exposure` of every SNS message received through the SQS
-//! subscription is the one S3 gives now.
+//! subscription is the one S3 gives now. Every scenario runs twice: through
+//! the handler in process, and through the compiled `bootstrap` binary as
+//! Lambda runs it, with the same variables in its environment.
 //!
 //! Where moto answers differently from S3:
 //! - its `GetBucketPolicyStatus` calls any statement with a condition not
@@ -43,17 +45,56 @@ fn acl_record(id: &str, account: &str, bucket: &str) -> Value {
     )
 }
 
+/// How the function is run on a scenario's log file.
+#[derive(Debug, Clone, Copy)]
+enum Via {
+    /// The handler called in process, on the state `bootstrap` builds.
+    Handler,
+    /// The compiled `bootstrap` binary, through a loopback Runtime API, with
+    /// the same variables in its environment.
+    Bootstrap,
+}
+
+/// Each scenario as two tests, `<scenario>::handler` and
+/// `<scenario>::bootstrap`, each on its own moto_server.
+macro_rules! through_both {
+    ($($scenario:ident),+ $(,)?) => {$(
+        mod $scenario {
+            #[tokio::test]
+            async fn handler() {
+                super::$scenario(super::Via::Handler).await;
+            }
+
+            #[tokio::test]
+            async fn bootstrap() {
+                super::$scenario(super::Via::Bootstrap).await;
+            }
+        }
+    )+};
+}
+
+through_both!(
+    each_live_state_gives_its_exposure,
+    the_account_bpa_read_through_s3_control_neutralises,
+    an_account_bpa_deletion_names_the_buckets_it_leaves_public,
+    another_accounts_bucket_needs_the_confirm_role,
+);
+
 /// Stores `records` as a log file of the trail bucket and runs the function
-/// (with `vars`) on its notification; returns the alerts by event ID.
-async fn run(stack: &Stack, records: &[Value], vars: &[(&str, &str)]) -> Vec<Delivered> {
+/// (with `vars`, `via` the handler or the binary) on its notification;
+/// returns the alerts by event ID.
+async fn run(stack: &Stack, records: &[Value], vars: &[(&str, &str)], via: Via) -> Vec<Delivered> {
     store_log(stack, records).await;
     let (_, notifications) = stack.s3_notifications().await;
     let mut all = vec![("TRAILWATCH_CONFIRM", "on")];
     all.extend_from_slice(vars);
-    let app = stack.app(&all).await;
-    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
-        .await
-        .expect("an SQS batch response");
+    let event = sqs_event(&stack.notifications, &[&notifications[0]]);
+    let response = match via {
+        Via::Handler => invoke(&stack.app(&all).await, event)
+            .await
+            .expect("an SQS batch response"),
+        Via::Bootstrap => stack.invoke_bootstrap(&all, event).await.response(),
+    };
     assert_eq!(batch_item_failures(&response), Vec::<String>::new());
     let alerts = stack.alerts().await;
     alerts.iter().for_each(assert_well_formed);
@@ -95,8 +136,7 @@ async fn put_bucket_bpa(s3: &aws_sdk_s3::Client, bucket: &str, ignore_acls: bool
         .expect("PutPublicAccessBlock");
 }
 
-#[tokio::test]
-async fn each_live_state_gives_its_exposure() {
+async fn each_live_state_gives_its_exposure(via: Via) {
     let moto = MotoServer::start();
     let stack = Stack::new(&moto, "confirm").await;
     let s3 = &stack.s3;
@@ -154,7 +194,7 @@ async fn each_live_state_gives_its_exposure() {
         acl_record("e-acl", HOME, "live-acl"),
         policy_record("e-tls", HOME, "live-tls", &tls_only_policy("live-tls")),
     ];
-    let alerts = run(&stack, &records, &[]).await;
+    let alerts = run(&stack, &records, &[], via).await;
     assert_eq!(alerts.len(), records.len(), "{alerts:#?}");
     for (id, want) in [
         ("e-open", "effective"),
@@ -203,20 +243,25 @@ async fn each_live_state_gives_its_exposure() {
     );
 
     // TRAILWATCH_ALERT_LATENT=false: the two latent ones are not sent.
-    let alerts = run(&stack, &records, &[("TRAILWATCH_ALERT_LATENT", "false")]).await;
+    let alerts = run(
+        &stack,
+        &records,
+        &[("TRAILWATCH_ALERT_LATENT", "false")],
+        via,
+    )
+    .await;
     let mut ids: Vec<&str> = alerts.iter().map(|a| a.finding.event_id.as_str()).collect();
     ids.sort();
     assert_eq!(ids, ["e-gone", "e-open", "e-tls", "e-unpoliced"]);
 
     // TRAILWATCH_CONFIRM=off: the records' verdicts, no live check.
-    let alerts = run(&stack, &records, &[("TRAILWATCH_CONFIRM", "off")]).await;
+    let alerts = run(&stack, &records, &[("TRAILWATCH_CONFIRM", "off")], via).await;
     assert_eq!(alerts.len(), records.len());
     assert!(alerts.iter().all(|a| a.finding.live_check.is_none()));
     assert_eq!(exposure(by_id(&alerts, "e-gone")), "possible");
 }
 
-#[tokio::test]
-async fn the_account_bpa_read_through_s3_control_neutralises() {
+async fn the_account_bpa_read_through_s3_control_neutralises(via: Via) {
     let moto = MotoServer::start();
     let stack = Stack::new(&moto, "confirm-account").await;
     create(&stack.s3, "acct-open").await;
@@ -244,6 +289,7 @@ async fn the_account_bpa_read_through_s3_control_neutralises() {
             &public_policy("acct-open"),
         )],
         &[],
+        via,
     )
     .await;
     let alert = by_id(&alerts, "e-acct");
@@ -262,8 +308,7 @@ async fn the_account_bpa_read_through_s3_control_neutralises() {
     );
 }
 
-#[tokio::test]
-async fn an_account_bpa_deletion_names_the_buckets_it_leaves_public() {
+async fn an_account_bpa_deletion_names_the_buckets_it_leaves_public(via: Via) {
     let moto = MotoServer::start();
     let stack = Stack::new(&moto, "confirm-list").await;
     for bucket in ["list-public", "list-private-a", "list-private-b"] {
@@ -279,6 +324,7 @@ async fn an_account_bpa_deletion_names_the_buckets_it_leaves_public() {
             json!({"accountId": HOME}),
         )],
         &[],
+        via,
     )
     .await;
     assert_eq!(alerts.len(), 1, "one alert for the account: {alerts:#?}");
@@ -332,8 +378,7 @@ async fn member_s3(stack: &Stack) -> aws_sdk_s3::Client {
     trailwatch_aws::s3_client(&sdk)
 }
 
-#[tokio::test]
-async fn another_accounts_bucket_needs_the_confirm_role() {
+async fn another_accounts_bucket_needs_the_confirm_role(via: Via) {
     let moto = MotoServer::start();
     let stack = Stack::new(&moto, "confirm-org").await;
     let member = member_s3(&stack).await;
@@ -347,7 +392,7 @@ async fn another_accounts_bucket_needs_the_confirm_role() {
     )];
 
     // Without TRAILWATCH_CONFIRM_ROLE: the record's verdict, and how to enable it.
-    let alerts = run(&stack, &records, &[]).await;
+    let alerts = run(&stack, &records, &[], via).await;
     let alert = by_id(&alerts, "e-member");
     assert_eq!(exposure(alert), "possible");
     let live = alert.finding.live_check.as_ref().unwrap();
@@ -370,6 +415,7 @@ async fn another_accounts_bucket_needs_the_confirm_role() {
             ),
             ("TRAILWATCH_CONFIRM_EXTERNAL_ID", "trailwatch-test"),
         ],
+        via,
     )
     .await;
     let alert = by_id(&alerts, "e-member");
