@@ -17,6 +17,7 @@ pub mod access;
 mod allowlist;
 pub mod change;
 mod detect;
+pub mod ending;
 pub mod exposure;
 mod finding;
 mod inflate;
@@ -24,6 +25,7 @@ mod live;
 mod peek;
 mod record;
 mod records;
+mod resource;
 mod rules;
 mod scan;
 mod structure;
@@ -38,6 +40,7 @@ pub use live::{
 };
 pub use peek::RecordHead;
 pub use records::{SkipReason, SkippedRecord};
+pub use resource::{partition, AwsResource, ResourceType};
 pub use scan::{
     FileScan, FileStats, Limits, ScanError, ScanErrorKind, Scanner, MAX_SKIPPED_LISTED,
 };

@@ -9,7 +9,7 @@
 
 use serde_json::{json, Map, Value};
 use trailwatch_core::text::truncate_chars;
-use trailwatch_core::{Exposure, Finding, Severity};
+use trailwatch_core::{partition, Exposure, Finding, ResourceType, Severity};
 
 /// The OCSF schema version stated in `metadata.version`.
 pub const OCSF_VERSION: &str = "1.5.0";
@@ -233,54 +233,31 @@ fn detection_finding_capped(f: &Finding, account_alias: Option<&str>, cap: usize
     object
 }
 
-/// The affected resource: a bucket, object, access point or account.
+/// The affected resource: a bucket, object, access point or account, typed
+/// and named as `trailwatch_core::AwsResource` says. A Multi-Region Access
+/// Point has no `uid`: its ARN holds an alias the archive does not show.
 fn resource(f: &Finding, cut: &dyn Fn(&str) -> String, partition: &str) -> Value {
     let account = cut(&f.account);
     let region = cut(&f.region);
-    let (uid, name, kind) = match (&f.bucket, &f.key) {
-        (Some(b), Some(k)) => (
-            format!("arn:{partition}:s3:::{}/{}", cut(b), cut(k)),
-            cut(k),
-            "AWS::S3::Object",
-        ),
-        (Some(b), None) if f.kind.names_access_point() => (
-            format!(
-                "arn:{partition}:s3:{region}:{account}:accesspoint/{}",
-                cut(b)
-            ),
-            cut(b),
-            "AWS::S3::AccessPoint",
-        ),
-        (Some(b), None) => (
-            format!("arn:{partition}:s3:::{}", cut(b)),
-            cut(b),
-            "AWS::S3::Bucket",
-        ),
-        (None, _) => (
-            format!("arn:{partition}:iam::{account}:root"),
-            account.clone(),
-            "AWS::::Account",
-        ),
+    let named = f.aws_resource();
+    let uid = match named.resource_type {
+        ResourceType::Account => Some(format!("arn:{partition}:iam::{account}:root")),
+        _ => named.arn(cut),
     };
-    json!({
-        "uid": uid,
-        "name": name,
-        "type": kind,
+    let mut object = json!({
+        "name": cut(named.name),
+        "type": named.resource_type.aws_type_name(),
         "region": region,
         "cloud_partition": partition,
         "data": { "account": account },
-    })
-}
-
-/// The AWS partition of a region name.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
+    });
+    if let Some(uid) = uid {
+        object["uid"] = json!(uid);
     }
+    if let Some(bucket) = named.bucket {
+        object["data"]["bucket"] = json!(cut(bucket));
+    }
+    object
 }
 
 /// `2024-02-08T11:58:28Z` (optionally with fractional seconds) as
@@ -386,6 +363,23 @@ mod tests {
             "arn:aws-cn:s3:cn-north-1:111122223333:accesspoint/ap1"
         );
         assert_eq!(v["cloud"]["account"]["name"], "111122223333");
+        // A Multi-Region Access Point is named, never given a regional ARN.
+        f.kind = Kind::MrapPolicyPublic;
+        f.event_name = "PutMultiRegionAccessPointPolicy".into();
+        f.bucket = Some("global".into());
+        let v = detection_finding(&f, None);
+        assert_eq!(v["resources"][0]["type"], "AWS::S3::MultiRegionAccessPoint");
+        assert_eq!(v["resources"][0]["name"], "global");
+        assert!(v["resources"][0].get("uid").is_none());
+        // An Object Lambda access point has its own service in the ARN.
+        f.kind = Kind::AccessPointPolicyPublic;
+        f.event_name = "PutAccessPointPolicyForObjectLambda".into();
+        f.bucket = Some("ol".into());
+        let v = detection_finding(&f, None);
+        assert_eq!(
+            v["resources"][0]["uid"],
+            "arn:aws-cn:s3-object-lambda:cn-north-1:111122223333:accesspoint/ol"
+        );
         f.kind = Kind::AccountBpaDisabled;
         f.bucket = None;
         let v = detection_finding(&f, None);
