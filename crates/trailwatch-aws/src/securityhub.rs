@@ -21,14 +21,18 @@ use aws_sdk_securityhub::error::DisplayErrorContext;
 use aws_sdk_securityhub::types as sh;
 use serde::Serialize;
 use thiserror::Error;
+use trailwatch_core::ending::{Ending, Scope};
 use trailwatch_core::exposure::{Level, Window};
 use trailwatch_core::text::truncate_chars;
-use trailwatch_core::{Finding, Kind, Severity};
+use trailwatch_core::{partition, Finding, Kind, ResourceType, Severity};
 
 /// Security Hub takes at most 100 findings per call...
 const MAX_BATCH: usize = 100;
 /// ...each at most 240 KB.
 pub const MAX_FINDING_BYTES: usize = 240 * 1024;
+/// At most this many earlier findings are read for one ending change
+/// (ten pages); past it, the rest stay active and a warning says so.
+pub const MAX_ENDED_PER_CHANGE: usize = 1000;
 /// ASFF's own field limits, in characters.
 const MAX_ID: usize = 512;
 const MAX_TITLE: usize = 256;
@@ -43,6 +47,14 @@ pub enum SecurityHubError {
     /// The BatchImportFindings call itself failed (after the SDK's retries).
     #[error("importing findings into Security Hub ({product}) failed: {message}")]
     Call {
+        /// The product ARN.
+        product: String,
+        /// The SDK's error, with its context.
+        message: String,
+    },
+    /// Looking up earlier findings to archive (GetFindings) failed.
+    #[error("looking up earlier findings in Security Hub ({product}) failed: {message}")]
+    Lookup {
         /// The product ARN.
         product: String,
         /// The SDK's error, with its context.
@@ -157,20 +169,169 @@ impl SecurityHub {
             .collect();
         let mut imported = 0;
         for batch in asff.chunks(MAX_BATCH) {
-            imported += self.send_batch(batch).await?;
+            imported += self
+                .send_batch(batch.iter().map(Asff::to_sdk).collect())
+                .await?;
         }
         Ok(imported)
     }
 
-    async fn send_batch(&self, batch: &[Asff]) -> Result<usize, SecurityHubError> {
-        let mut pending: Vec<&Asff> = batch.iter().collect();
+    /// Archives the findings imported from files read before whose exposure
+    /// a change of this file ended ([`Ending`]: the removing call alone, no
+    /// state). Each ending asks `GetFindings` for this product's active
+    /// trailwatch findings of its kinds and account (at most
+    /// [`MAX_ENDED_PER_CHANGE`]), checks each one itself against the ending
+    /// (kind, account, bucket, key, an earlier event), and re-imports those
+    /// it ends unchanged but for `RecordState: ARCHIVED` and `UpdatedAt`.
+    /// Findings of the events in `skip_events` (this file's own, judged
+    /// with its windows) are left alone. Returns how many were archived.
+    pub async fn archive_ended(
+        &self,
+        endings: &[Ending],
+        skip_events: &HashSet<&str>,
+    ) -> Result<usize, SecurityHubError> {
+        let now = aws_smithy_types::DateTime::from(std::time::SystemTime::now())
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default();
+        let mut archived = 0;
+        let mut done: HashSet<String> = HashSet::new();
+        for ending in endings {
+            let mut ended = Vec::new();
+            for found in self.active_candidates(ending).await? {
+                let id = found.id.clone().unwrap_or_default();
+                let event = product_field(&found, "EventId").unwrap_or("");
+                if skip_events.contains(event)
+                    || done.contains(&id)
+                    || !self.is_ended(&found, ending)
+                {
+                    continue;
+                }
+                done.insert(id);
+                ended.push(archived_copy(found, &now));
+            }
+            tracing::info!(
+                event_id = %ending.event_id,
+                event_name = %ending.event_name,
+                archived = ended.len(),
+                "earlier Security Hub findings ended by this change"
+            );
+            for batch in ended.chunks(MAX_BATCH) {
+                archived += self.send_batch(batch.to_vec()).await?;
+            }
+        }
+        Ok(archived)
+    }
+
+    /// This product's active trailwatch findings that `ending` may end:
+    /// filtered by Security Hub on product, state, generator (kind) and the
+    /// resource's account, paged, bounded.
+    async fn active_candidates(
+        &self,
+        ending: &Ending,
+    ) -> Result<Vec<sh::AwsSecurityFinding>, SecurityHubError> {
+        let equals = |value: &str| {
+            sh::StringFilter::builder()
+                .value(value)
+                .comparison(sh::StringFilterComparison::Equals)
+                .build()
+        };
+        let mut filters = sh::AwsSecurityFindingFilters::builder()
+            .product_arn(equals(&self.product_arn()))
+            .record_state(equals("ACTIVE"))
+            .product_fields(
+                sh::MapFilter::builder()
+                    .key("trailwatch/ResourceAccount")
+                    .value(&ending.account)
+                    .comparison(sh::MapFilterComparison::Equals)
+                    .build(),
+            );
+        for kind in &ending.kinds {
+            filters = filters.generator_id(equals(&format!("trailwatch/{kind}")));
+        }
+        if let Scope::Exact { bucket, .. } | Scope::Bucket(bucket) = &ending.scope {
+            filters = filters.product_fields(
+                sh::MapFilter::builder()
+                    .key("trailwatch/Bucket")
+                    .value(bucket)
+                    .comparison(sh::MapFilterComparison::Equals)
+                    .build(),
+            );
+        }
+        let filters = filters.build();
+        let mut found = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .get_findings()
+                .filters(filters.clone())
+                .max_results(100)
+                .set_next_token(next.take())
+                .send()
+                .await
+                .map_err(|e| SecurityHubError::Lookup {
+                    product: self.product_arn(),
+                    message: DisplayErrorContext(&e).to_string(),
+                })?;
+            found.extend(page.findings().iter().cloned());
+            next = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if next.is_none() {
+                break;
+            }
+            if found.len() >= MAX_ENDED_PER_CHANGE {
+                tracing::warn!(
+                    event_id = %ending.event_id,
+                    read = found.len(),
+                    "more active findings than one change may archive; the rest stay ACTIVE"
+                );
+                break;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether a finding Security Hub returned is one of ours that `ending`
+    /// ends. Security Hub filtered already; this does not rely on it.
+    fn is_ended(&self, found: &sh::AwsSecurityFinding, ending: &Ending) -> bool {
+        let field = |name: &str| product_field(found, name);
+        let non_empty = |name: &str| field(name).filter(|v| !v.is_empty());
+        let kind = found
+            .generator_id
+            .as_deref()
+            .and_then(|g| g.strip_prefix("trailwatch/"))
+            .and_then(|k| k.parse::<Kind>().ok());
+        let (Some(kind), Some(account), Some(time)) =
+            (kind, field("ResourceAccount"), field("EventTime"))
+        else {
+            return false;
+        };
+        found.product_arn.as_deref() == Some(self.product_arn().as_str())
+            && found.record_state != Some(sh::RecordState::Archived)
+            && ending.ends(
+                kind,
+                account,
+                non_empty("Bucket"),
+                non_empty("Key"),
+                (time, field("EventId").unwrap_or("")),
+            )
+    }
+
+    async fn send_batch(
+        &self,
+        batch: Vec<sh::AwsSecurityFinding>,
+    ) -> Result<usize, SecurityHubError> {
+        let total = batch.len();
+        let mut pending = batch;
         let mut backoff = self.first_backoff;
         let mut first = String::new();
         for attempt in 1..=self.max_attempts {
             let output = self
                 .client
                 .batch_import_findings()
-                .set_findings(Some(pending.iter().map(|a| a.to_sdk()).collect()))
+                .set_findings(Some(pending.clone()))
                 .send()
                 .await
                 .map_err(|e| SecurityHubError::Call {
@@ -179,7 +340,7 @@ impl SecurityHub {
                 })?;
             let failed = output.failed_findings();
             if failed.is_empty() && output.failed_count().unwrap_or(0) == 0 {
-                return Ok(batch.len());
+                return Ok(total);
             }
             let refused = &failed[0];
             first = format!(
@@ -189,7 +350,7 @@ impl SecurityHub {
             );
             tracing::warn!(attempt, failed = failed.len(), first = %first, "Security Hub refused some findings");
             let ids: Vec<&str> = failed.iter().filter_map(|f| f.id()).collect();
-            pending.retain(|a| ids.contains(&a.id.as_str()));
+            pending.retain(|a| a.id.as_deref().is_some_and(|id| ids.contains(&id)));
             if pending.is_empty() {
                 // Refused, but under Ids we did not send: report, never assume.
                 return Err(SecurityHubError::Refused {
@@ -210,7 +371,7 @@ impl SecurityHub {
             ids: pending
                 .iter()
                 .take(10)
-                .map(|a| a.id.as_str())
+                .map(|a| a.id.as_deref().unwrap_or(""))
                 .collect::<Vec<_>>()
                 .join(", "),
             first,
@@ -377,7 +538,7 @@ impl Asff {
         let field = |s: &str| cut(s, cap);
         let region = field(&f.region);
         let part = partition(&f.region);
-        let (kind, id) = resource_arn(f, part, &field);
+        let (kind, id) = resource_arn(f, &field);
         let mut product_fields = BTreeMap::new();
         let mut add = |k: &str, v: &str| {
             if !v.is_empty() {
@@ -396,6 +557,8 @@ impl Asff {
         add("SourceIp", &f.source_ip);
         add("UserAgent", &f.user_agent);
         add("ResourceAccount", &f.account);
+        add("Bucket", f.bucket.as_deref().unwrap_or(""));
+        add("Key", f.key.as_deref().unwrap_or(""));
         add("AccountAlias", account_alias.unwrap_or(""));
         let mut other = BTreeMap::new();
         other.insert("Account".to_owned(), field(&f.account));
@@ -447,8 +610,11 @@ impl Asff {
                 id,
                 partition: part,
                 region,
-                owner_account_id: (f.bucket.is_some() && f.kind != Kind::AccessPointPolicyPublic)
-                    .then(|| field(&f.account)),
+                owner_account_id: matches!(
+                    f.aws_resource().resource_type,
+                    ResourceType::Bucket | ResourceType::Object
+                )
+                .then(|| field(&f.account)),
                 other,
             },
             record_state,
@@ -548,46 +714,61 @@ impl Asff {
     }
 }
 
-/// The ASFF resource type and ARN of what was exposed.
-fn resource_arn(
-    f: &Finding,
-    partition: &str,
-    field: &dyn Fn(&str) -> String,
-) -> (&'static str, String) {
-    let account = field(&f.account);
-    match (&f.bucket, &f.key) {
-        (Some(b), Some(k)) => (
-            "AwsS3Object",
-            format!("arn:{partition}:s3:::{}/{}", field(b), field(k)),
-        ),
-        (Some(b), None) if f.kind == Kind::AccessPointPolicyPublic => (
-            "AwsS3AccessPoint",
-            format!(
-                "arn:{partition}:s3:{}:{account}:accesspoint/{}",
-                field(&f.region),
-                field(b)
+/// The ASFF resource type and identifier of what was exposed, typed as
+/// `trailwatch_core::AwsResource` says: its ARN where the archive shows
+/// one; the account as ASFF names accounts; a Multi-Region Access Point,
+/// whose ARN holds an alias the archive does not show, by account and name.
+fn resource_arn(f: &Finding, field: &dyn Fn(&str) -> String) -> (&'static str, String) {
+    let named = f.aws_resource();
+    let asff_type = match named.resource_type {
+        ResourceType::Bucket => "AwsS3Bucket",
+        ResourceType::Object => "AwsS3Object",
+        ResourceType::AccessPoint => "AwsS3AccessPoint",
+        ResourceType::Account => "AwsAccount",
+        _ => "Other",
+    };
+    let id = named
+        .arn(field)
+        .unwrap_or_else(|| match named.resource_type {
+            ResourceType::Account => format!("AWS::::Account:{}", field(named.account)),
+            other => format!(
+                "{}:{}/{}",
+                other.aws_type_name(),
+                field(named.account),
+                field(named.name)
             ),
-        ),
-        (Some(b), None) => ("AwsS3Bucket", format!("arn:{partition}:s3:::{}", field(b))),
-        (None, _) => ("AwsAccount", format!("AWS::::Account:{account}")),
-    }
+        });
+    (asff_type, id)
+}
+
+/// The `trailwatch/<name>` product field of a finding Security Hub returned.
+fn product_field<'a>(found: &'a sh::AwsSecurityFinding, name: &str) -> Option<&'a str> {
+    found
+        .product_fields
+        .as_ref()
+        .and_then(|fields| fields.get(&format!("trailwatch/{name}")))
+        .map(String::as_str)
+}
+
+/// A finding as Security Hub returned it, to be re-imported archived: the
+/// same fields, a new `UpdatedAt`, and none of the fields that belong to the
+/// customer (workflow, note, user-defined fields, verification), which
+/// BatchImportFindings would ignore anyway.
+fn archived_copy(mut found: sh::AwsSecurityFinding, now: &str) -> sh::AwsSecurityFinding {
+    found.record_state = Some(sh::RecordState::Archived);
+    found.updated_at = Some(now.to_owned());
+    found.workflow = None;
+    found.workflow_state = None;
+    found.note = None;
+    found.user_defined_fields = None;
+    found.verification_state = None;
+    found
 }
 
 /// `2024-01-01T00:00:00Z`-like, as ASFF timestamps must be.
 fn looks_like_time(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 20 && b.len() <= 40 && b[4] == b'-' && b[10] == b'T' && text.ends_with('Z')
-}
-
-/// The AWS partition of a region name.
-fn partition(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "aws-cn"
-    } else if region.starts_with("us-gov-") {
-        "aws-us-gov"
-    } else {
-        "aws"
-    }
 }
 
 #[cfg(test)]
@@ -806,6 +987,51 @@ mod tests {
         assert_eq!(
             a.resource.id,
             "arn:aws:s3:eu-west-1:111122223333:accesspoint/ap"
+        );
+        assert_eq!(a.resource.r#type, "AwsS3AccessPoint");
+        assert_eq!(a.resource.owner_account_id, None);
+        // Every access point kind is an access point, not a bucket.
+        f.kind = Kind::AccessPointBpaDisabled;
+        f.event_name = "CreateAccessPoint".into();
+        let a = Asff::new(
+            &f,
+            &target(),
+            None,
+            RecordState::Active,
+            "2024-02-09T00:00:00Z",
+        );
+        assert_eq!(a.resource.r#type, "AwsS3AccessPoint");
+        // A Multi-Region Access Point has no regional ARN: named by account.
+        f.kind = Kind::MrapBpaDisabled;
+        f.event_name = "CreateMultiRegionAccessPoint".into();
+        f.bucket = Some("global".into());
+        let a = Asff::new(
+            &f,
+            &target(),
+            None,
+            RecordState::Active,
+            "2024-02-09T00:00:00Z",
+        );
+        assert_eq!(a.resource.r#type, "Other");
+        assert_eq!(
+            a.resource.id,
+            "AWS::S3::MultiRegionAccessPoint:111122223333/global"
+        );
+        // A directory bucket's policy names the directory bucket's ARN.
+        f.kind = Kind::CrossAccountAccess;
+        f.event_name = "PutBucketPolicy".into();
+        f.bucket = Some("logs--euw1-az1--x-s3".into());
+        let a = Asff::new(
+            &f,
+            &target(),
+            None,
+            RecordState::Active,
+            "2024-02-09T00:00:00Z",
+        );
+        assert_eq!(a.resource.r#type, "Other");
+        assert_eq!(
+            a.resource.id,
+            "arn:aws:s3express:eu-west-1:111122223333:bucket/logs--euw1-az1--x-s3"
         );
     }
 }

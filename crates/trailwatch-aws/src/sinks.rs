@@ -3,7 +3,10 @@
 //! a failing sink does not keep the others from being tried, and every
 //! failure is reported.
 
+use std::collections::HashSet;
+
 use thiserror::Error;
+use trailwatch_core::ending::Ending;
 use trailwatch_core::Finding;
 
 use crate::eventbridge::EventBridge;
@@ -157,6 +160,31 @@ impl Sinks {
                 delivered,
             })
         }
+    }
+
+    /// Archives in Security Hub the findings of files read before whose
+    /// exposure a change of this file ended
+    /// ([`SecurityHub::archive_ended`]); `this_file` are this file's
+    /// findings, left to [`Sinks::deliver_judged`]. Without Security Hub,
+    /// nothing to do.
+    pub async fn archive_ended(
+        &self,
+        endings: &[Ending],
+        this_file: &[Finding],
+    ) -> Result<usize, DeliveryError> {
+        let Some((hub, _)) = &self.security_hub else {
+            return Ok(0);
+        };
+        if endings.is_empty() {
+            return Ok(0);
+        }
+        let skip: HashSet<&str> = this_file.iter().map(|f| f.event_id.as_str()).collect();
+        hub.archive_ended(endings, &skip)
+            .await
+            .map_err(|e| DeliveryError {
+                failures: vec![e.to_string()],
+                delivered: Delivered::default(),
+            })
     }
 
     /// Re-imports findings whose exposure closed into Security Hub as

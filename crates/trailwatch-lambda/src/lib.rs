@@ -27,6 +27,8 @@ use trailwatch_aws::{
     scan_object, unreadable_log_finding, DeliveryError, EventBridge, FetchError, Route,
     RouteOverride, SecurityHub, Sink, Sinks, SnsAlerter, Target,
 };
+use trailwatch_core::change::Change;
+use trailwatch_core::ending::Ending;
 use trailwatch_core::{exposure, Allowlist, Exposure, Limits, ScanError};
 
 pub use settings::{AllowlistSource, Settings, SettingsError, SinkSettings};
@@ -338,6 +340,9 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     // In the Lambda the file alone is the archive: its changes, in time
     // order, decide its findings' verdicts.
     let mut findings = scan.findings;
+    // What this file's removals end among findings of files read before
+    // (Security Hub keeps them; the Lambda keeps no state).
+    let endings: Vec<Ending> = scan.changes.iter().filter_map(Change::ending).collect();
     let mut timeline = exposure::judge(&mut findings, scan.changes);
     timeline.add_requests(scan.requests);
     let windows = timeline.windows();
@@ -378,7 +383,13 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     }
     // An exposure closed later in the same file goes to Security Hub archived.
     let closed = trailwatch_aws::closed_later(&alerts, &windows);
-    app.sinks.deliver_judged(&alerts, &closed).await?;
+    let delivered = app.sinks.deliver_judged(&alerts, &closed).await;
+    // Tried even when a sink failed above: both are reported, then retried.
+    // Boxed: the Security Hub lookup's future is large, and it would make
+    // every invocation's future (on the runtime's stack) as large.
+    let archived_earlier = Box::pin(app.sinks.archive_ended(&endings, &alerts)).await;
+    delivered?;
+    let archived_earlier = archived_earlier?;
     metrics::findings(alerts.iter().map(|f| f.kind.as_str()));
     tracing::info!(
         %bucket,
@@ -391,6 +402,7 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
         suppressed,
         blocked,
         latent,
+        archived_earlier,
         duration_ms = started.elapsed().as_millis() as u64,
         "log file scanned"
     );

@@ -102,6 +102,18 @@ data "aws_iam_policy_document" "function" {
     }
   }
 
+  # enable_security_hub: read back the earlier findings a removal ends
+  # (GetFindings filtered to this product), to re-import them ARCHIVED.
+  dynamic "statement" {
+    for_each = var.enable_security_hub ? [local.security_hub_hub_arn] : []
+
+    content {
+      sid       = "ReadOwnSecurityHubFindings"
+      actions   = ["securityhub:GetFindings"]
+      resources = [statement.value]
+    }
+  }
+
   # event_bus: put events on that bus only.
   dynamic "statement" {
     for_each = local.event_bus_arn == null ? [] : [local.event_bus_arn]

@@ -140,6 +140,9 @@ locals {
 
   # Security Hub takes findings from the caller's own default product only.
   security_hub_product_arn = "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:product/${local.account_id}/default"
+  # GetFindings is authorised on the hub: the function looks up its own
+  # earlier findings there to archive those a later log file's removal ended.
+  security_hub_hub_arn = "arn:${local.partition}:securityhub:${local.region}:${local.account_id}:hub/default"
   event_bus_arn = var.event_bus == null ? null : (
     startswith(var.event_bus, "arn:") ? var.event_bus : "arn:${local.partition}:events:${local.region}:${local.account_id}:event-bus/${var.event_bus}"
   )

@@ -754,7 +754,7 @@ variable "batch_operations_report_prefix" {
 }
 
 variable "enable_security_hub" {
-  description = "Import findings into AWS Security Hub (ASFF, BatchImportFindings) as this account's default product in this region: sets TRAILWATCH_SECURITY_HUB=true and grants securityhub:BatchImportFindings on arn:<partition>:securityhub:<region>:<account>:product/<account>/default only. Security Hub must be enabled in this account and region."
+  description = "Import findings into AWS Security Hub (ASFF, BatchImportFindings) as this account's default product in this region: sets TRAILWATCH_SECURITY_HUB=true and grants securityhub:BatchImportFindings on arn:<partition>:securityhub:<region>:<account>:product/<account>/default only, and securityhub:GetFindings on that region's hub/default (to archive earlier findings a later log file's removal ended). Security Hub must be enabled in this account and region."
   type        = bool
   default     = false
   nullable    = false
