@@ -963,27 +963,24 @@ mod tests {
 
     #[test]
     fn account_and_access_point_resources() {
+        let active = |f: &Finding| {
+            Asff::new(
+                f,
+                &target(),
+                None,
+                RecordState::Active,
+                "2024-02-09T00:00:00Z",
+            )
+        };
         let mut f = finding();
         f.kind = Kind::AccountBpaDisabled;
         f.bucket = None;
-        let a = Asff::new(
-            &f,
-            &target(),
-            None,
-            RecordState::Active,
-            "2024-02-09T00:00:00Z",
-        );
+        let a = active(&f);
         assert_eq!(a.resource.r#type, "AwsAccount");
         assert_eq!(a.resource.owner_account_id, None);
         f.kind = Kind::AccessPointPolicyPublic;
         f.bucket = Some("ap".into());
-        let a = Asff::new(
-            &f,
-            &target(),
-            None,
-            RecordState::Active,
-            "2024-02-09T00:00:00Z",
-        );
+        let a = active(&f);
         assert_eq!(
             a.resource.id,
             "arn:aws:s3:eu-west-1:111122223333:accesspoint/ap"
@@ -993,25 +990,13 @@ mod tests {
         // Every access point kind is an access point, not a bucket.
         f.kind = Kind::AccessPointBpaDisabled;
         f.event_name = "CreateAccessPoint".into();
-        let a = Asff::new(
-            &f,
-            &target(),
-            None,
-            RecordState::Active,
-            "2024-02-09T00:00:00Z",
-        );
+        let a = active(&f);
         assert_eq!(a.resource.r#type, "AwsS3AccessPoint");
         // A Multi-Region Access Point has no regional ARN: named by account.
         f.kind = Kind::MrapBpaDisabled;
         f.event_name = "CreateMultiRegionAccessPoint".into();
         f.bucket = Some("global".into());
-        let a = Asff::new(
-            &f,
-            &target(),
-            None,
-            RecordState::Active,
-            "2024-02-09T00:00:00Z",
-        );
+        let a = active(&f);
         assert_eq!(a.resource.r#type, "Other");
         assert_eq!(
             a.resource.id,
@@ -1021,13 +1006,7 @@ mod tests {
         f.kind = Kind::CrossAccountAccess;
         f.event_name = "PutBucketPolicy".into();
         f.bucket = Some("logs--euw1-az1--x-s3".into());
-        let a = Asff::new(
-            &f,
-            &target(),
-            None,
-            RecordState::Active,
-            "2024-02-09T00:00:00Z",
-        );
+        let a = active(&f);
         assert_eq!(a.resource.r#type, "Other");
         assert_eq!(
             a.resource.id,
