@@ -235,27 +235,22 @@ impl SecurityHub {
                 .comparison(sh::StringFilterComparison::Equals)
                 .build()
         };
+        let field_equals = |key: &str, value: &str| {
+            sh::MapFilter::builder()
+                .key(key)
+                .value(value)
+                .comparison(sh::MapFilterComparison::Equals)
+                .build()
+        };
         let mut filters = sh::AwsSecurityFindingFilters::builder()
             .product_arn(equals(&self.product_arn()))
             .record_state(equals("ACTIVE"))
-            .product_fields(
-                sh::MapFilter::builder()
-                    .key("trailwatch/ResourceAccount")
-                    .value(&ending.account)
-                    .comparison(sh::MapFilterComparison::Equals)
-                    .build(),
-            );
+            .product_fields(field_equals("trailwatch/ResourceAccount", &ending.account));
         for kind in &ending.kinds {
             filters = filters.generator_id(equals(&format!("trailwatch/{kind}")));
         }
         if let Scope::Exact { bucket, .. } | Scope::Bucket(bucket) = &ending.scope {
-            filters = filters.product_fields(
-                sh::MapFilter::builder()
-                    .key("trailwatch/Bucket")
-                    .value(bucket)
-                    .comparison(sh::MapFilterComparison::Equals)
-                    .build(),
-            );
+            filters = filters.product_fields(field_equals("trailwatch/Bucket", bucket));
         }
         let filters = filters.build();
         let mut found = Vec::new();
