@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::finding::{Kind, Severity};
-use crate::record::{field, field_text, opt_text, scalar, Record};
+use crate::record::{field_text, opt_text, scalar, Record};
+use crate::rules::organizations::{self, ORGANIZATIONS_EVENT_SOURCE};
 use crate::rules::{self, Hit, RuleLimits, S3_EVENT_SOURCE};
 
 /// A public grant as the rules judged it.
@@ -139,6 +140,38 @@ pub enum What {
         /// The bucket.
         bucket: String,
     },
+    /// An Organizations policy created or updated, as its record shows it.
+    OrgPolicy {
+        /// `p-…`.
+        policy_id: String,
+        /// Whether it is an S3 policy (`None`: the record does not say).
+        s3: Option<bool>,
+        /// An S3 policy's assignment: `all` (true) or `none` (false).
+        enforces: Option<bool>,
+        /// Created by this call (every later attachment is then in the archive).
+        created: bool,
+    },
+    /// An Organizations policy attached to or detached from a root, an OU
+    /// or an account.
+    OrgAttachment {
+        /// `p-…`.
+        policy_id: String,
+        /// `r-…`, `ou-…` or an account ID.
+        target: String,
+        /// Attached (true) or detached.
+        attached: bool,
+    },
+    /// An Organizations policy deleted (it was detached from everything first).
+    OrgPolicyDeleted {
+        /// `p-…`.
+        policy_id: String,
+    },
+    /// The S3 policy type disabled at an organization's root: every S3
+    /// policy of the organization is detached.
+    OrgS3PoliciesDisabled {
+        /// `r-…`.
+        root: String,
+    },
 }
 
 /// One permission change, with where and when it happened.
@@ -195,11 +228,73 @@ fn is_iso_time(t: &str) -> bool {
         })
 }
 
-/// The change a parsed S3 record makes, if it is permission-relevant.
+/// The change a parsed S3 or Organizations record makes, if it is
+/// permission-relevant.
 pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> Option<Change> {
-    if opt_text(&record.event_source) != Some(S3_EVENT_SOURCE) {
-        return None;
-    }
+    let what = match opt_text(&record.event_source)? {
+        S3_EVENT_SOURCE => s3_change(record, limits)?,
+        ORGANIZATIONS_EVENT_SOURCE => organizations_change(record)?,
+        _ => return None,
+    };
+    let name = opt_text(&record.event_name).unwrap_or_default();
+    let params = record.params();
+    let text = |v: &Option<Value>| opt_text(v).unwrap_or_default().to_owned();
+    let error_code = opt_text(&record.error_code)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .or_else(|| record.failed().then(|| "error".to_owned()));
+    let account = match &what {
+        What::AccountBpa { .. } => field_text(params, "x-amz-account-id")
+            .map(str::to_owned)
+            .unwrap_or_else(|| record.account()),
+        _ => record.account(),
+    };
+    Some(Change {
+        event_id: text(&record.event_id),
+        event_time: text(&record.event_time),
+        event_name: name.to_owned(),
+        account,
+        region: text(&record.aws_region),
+        actor_arn: record.actor_arn(),
+        log_file: log_file.to_owned(),
+        error_code,
+        what,
+    })
+}
+
+/// What an Organizations policy call does to the organization level of
+/// Block Public Access (`rules/organizations.rs` reads the record).
+fn organizations_change(record: &Record) -> Option<What> {
+    Some(match opt_text(&record.event_name)? {
+        name @ ("CreatePolicy" | "UpdatePolicy") => {
+            let shown = organizations::policy_shown(record)?;
+            What::OrgPolicy {
+                policy_id: shown.id,
+                s3: shown.s3,
+                enforces: shown.enforces,
+                created: name == "CreatePolicy",
+            }
+        }
+        name @ ("AttachPolicy" | "DetachPolicy") => {
+            let (policy_id, target) = organizations::attachment(record)?;
+            What::OrgAttachment {
+                policy_id,
+                target,
+                attached: name == "AttachPolicy",
+            }
+        }
+        "DeletePolicy" => What::OrgPolicyDeleted {
+            policy_id: field_text(record.params(), "policyId")?.to_owned(),
+        },
+        "DisablePolicyType" => What::OrgS3PoliciesDisabled {
+            root: organizations::s3_policies_disabled_at(record)?,
+        },
+        _ => return None,
+    })
+}
+
+/// What an S3 call set, if it is permission-relevant.
+fn s3_change(record: &Record, limits: RuleLimits) -> Option<What> {
     let name = opt_text(&record.event_name).unwrap_or_default();
     let hits = rules::evaluate_call(record, limits);
     let hit = |kind: Kind| hits.iter().find(|h| h.kind == kind);
@@ -220,7 +315,7 @@ pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> 
         "CreateBucket" => What::CreateBucket {
             bucket: bucket()?,
             grant: grant(Kind::BucketAclPublic),
-            acls_enabled: field_text(params, "x-amz-object-ownership").map(acls_enabled_by),
+            acls_enabled: field_text(params, "x-amz-object-ownership").map(rules::acls_enabled_by),
         },
         "PutObjectAcl" | "PutObject" | "CopyObject" | "CreateMultipartUpload" => {
             let grant = grant(Kind::ObjectAclPublic);
@@ -294,7 +389,7 @@ pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> 
         "DeleteAccountPublicAccessBlock" => What::AccountBpa { flags: [false; 4] },
         "PutBucketOwnershipControls" => What::Ownership {
             bucket: bucket()?,
-            acls_enabled: object_ownership(params).is_none_or(acls_enabled_by),
+            acls_enabled: rules::object_ownership(params).is_none_or(rules::acls_enabled_by),
         },
         "DeleteBucketOwnershipControls" => What::Ownership {
             bucket: bucket()?,
@@ -303,56 +398,7 @@ pub(crate) fn change_of(record: &Record, log_file: &str, limits: RuleLimits) -> 
         "DeleteBucket" => What::DeleteBucket { bucket: bucket()? },
         _ => return None,
     };
-    let text = |v: &Option<Value>| opt_text(v).unwrap_or_default().to_owned();
-    let error_code = opt_text(&record.error_code)
-        .filter(|e| !e.is_empty())
-        .map(str::to_owned)
-        .or_else(|| record.failed().then(|| "error".to_owned()));
-    let account = match &what {
-        What::AccountBpa { .. } => field_text(params, "x-amz-account-id")
-            .map(str::to_owned)
-            .unwrap_or_else(|| record.account()),
-        _ => record.account(),
-    };
-    Some(Change {
-        event_id: text(&record.event_id),
-        event_time: text(&record.event_time),
-        event_name: name.to_owned(),
-        account,
-        region: text(&record.aws_region),
-        actor_arn: record.actor_arn(),
-        log_file: log_file.to_owned(),
-        error_code,
-        what,
-    })
-}
-
-/// `BucketOwnerEnforced` disables ACLs; `ObjectWriter` and
-/// `BucketOwnerPreferred` leave them on.
-fn acls_enabled_by(ownership: &str) -> bool {
-    !ownership.eq_ignore_ascii_case("BucketOwnerEnforced")
-}
-
-/// `ObjectOwnership` anywhere in an `OwnershipControls` request (its rule
-/// may be an object or a one-element list).
-fn object_ownership(params: &Value) -> Option<&str> {
-    fn find(v: &Value, depth: usize) -> Option<&str> {
-        if depth > 6 {
-            return None;
-        }
-        match scalar(v) {
-            Value::Object(map) => map.iter().find_map(|(k, v)| {
-                if k.eq_ignore_ascii_case("ObjectOwnership") {
-                    crate::record::text(v)
-                } else {
-                    find(v, depth + 1)
-                }
-            }),
-            Value::Array(items) => items.iter().find_map(|v| find(v, depth + 1)),
-            _ => None,
-        }
-    }
-    find(field(params, "OwnershipControls")?, 0)
+    Some(what)
 }
 
 /// Whether an upload's request names an ACL at all (a private one replaces

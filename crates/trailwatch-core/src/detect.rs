@@ -8,6 +8,7 @@ use crate::change::{change_of, Change};
 use crate::finding::{Exposure, Finding, Kind};
 use crate::record::{opt_text, Record};
 use crate::records::SkippedRecord;
+use crate::rules::organizations;
 use crate::rules::{
     self, RuleLimits, S3_EVENT_SOURCE, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS,
 };
@@ -149,7 +150,10 @@ pub(crate) fn detect(
             } else {
                 e.reason
             },
-            account: parsed.account(),
+            account: (e.kind == Kind::OrgBpaDisabled)
+                .then(|| organizations::detached_from_account(&parsed))
+                .flatten()
+                .unwrap_or_else(|| parsed.account()),
             region: text(&parsed.aws_region),
             bucket: e.bucket,
             key: e.key,

@@ -13,6 +13,10 @@
 //! - `effective` when every such setting is known to be off;
 //! - `possible` otherwise, naming the facts never seen (`unknown_facts`).
 //!
+//! The organization level comes from Organizations' S3 policy calls
+//! (`rules/organizations.rs` reads them, [`Timeline`] keeps each policy's
+//! type, assignment and attachments; see `set_org`).
+//!
 //! Nothing is assumed about the time before the archive; what a successful
 //! call proves is used (a public policy that succeeded proves
 //! BlockPublicPolicy off at every level, and the organization level not
@@ -27,6 +31,7 @@ use serde::Serialize;
 use crate::access::{RequestLog, Requests};
 use crate::change::{Change, Grant, What};
 use crate::finding::{Exposure, Finding};
+use crate::rules::organizations::is_account_id;
 
 /// Objects whose ACL state is kept; past this, object ACL changes are
 /// counted in [`Timeline::objects_over_cap`] and judged without state.
@@ -122,6 +127,21 @@ struct AccountState {
     bpa: [Fact; 4],
     /// Whether an organization S3 policy enforces Block Public Access.
     org: Fact,
+}
+
+/// An Organizations policy as the archive shows it.
+#[derive(Debug, Default)]
+struct OrgPolicyState {
+    /// Whether it is an S3 policy (`None`: never shown).
+    s3: Option<bool>,
+    /// An S3 policy's assignment: on for `all`, off for `none`.
+    enforces: Fact,
+    /// Created in the archive, so every attachment since is in it too.
+    complete: bool,
+    /// The management account that manages it.
+    management: String,
+    /// Where the archive shows it attached (roots, OUs, accounts).
+    targets: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
@@ -235,6 +255,7 @@ pub struct Timeline {
     buckets: BTreeMap<(String, String), BucketState>,
     access_points: BTreeMap<(String, String), PointState>,
     mraps: BTreeMap<(String, String), PointState>,
+    org_policies: BTreeMap<String, OrgPolicyState>,
     open: BTreeMap<(Resource, Level), Window>,
     closed: Vec<Window>,
     tracked_objects: usize,
@@ -253,6 +274,10 @@ pub struct Verdict {
     pub unknown_facts: Vec<String>,
     /// Grants that were latent before the change and live after it.
     pub revived: Vec<(Grant, SetBy)>,
+    /// False when the finding of this change rests on a fact the archive
+    /// does not show (a DetachPolicy of a policy not shown to be an S3
+    /// policy): it is then no finding.
+    pub stands: bool,
 }
 
 impl Timeline {
@@ -321,6 +346,17 @@ impl Timeline {
     /// Applies one change: updates the facts, then the windows of every
     /// resource it can affect; returns the verdict on it.
     fn apply(&mut self, change: &Change) -> Verdict {
+        let stands = match &change.what {
+            What::OrgAttachment {
+                policy_id,
+                attached: false,
+                ..
+            } => self
+                .org_policies
+                .get(policy_id)
+                .is_some_and(|p| p.s3 == Some(true)),
+            _ => true,
+        };
         let affected = self.affected(change);
         let before: Vec<(Resource, Vec<(Level, Via)>)> = affected
             .iter()
@@ -363,16 +399,19 @@ impl Timeline {
                 exposure: Exposure::Blocked,
                 unknown_facts: Vec::new(),
                 revived: Vec::new(),
+                stands,
             },
             (false, Some((level, facts))) => Verdict {
                 exposure: level.exposure(),
                 unknown_facts: facts,
                 revived,
+                stands,
             },
             (false, None) => Verdict {
                 exposure: Exposure::Weakened,
                 unknown_facts: Vec::new(),
                 revived: Vec::new(),
+                stands,
             },
         };
         if let What::BucketPolicy {
@@ -395,18 +434,6 @@ impl Timeline {
     /// The resources whose exposure a change can alter.
     fn affected(&self, change: &Change) -> Vec<Resource> {
         let account = &change.account;
-        let bucket_and_objects = |bucket: &str| {
-            let mut all = vec![Resource::Bucket(account.clone(), bucket.to_owned())];
-            if let Some(state) = self.buckets.get(&(account.clone(), bucket.to_owned())) {
-                all.extend(
-                    state
-                        .objects
-                        .keys()
-                        .map(|k| Resource::Object(account.clone(), bucket.to_owned(), k.clone())),
-                );
-            }
-            all
-        };
         match &change.what {
             What::ObjectAcl { bucket, key, .. } => vec![Resource::Object(
                 account.clone(),
@@ -426,7 +453,7 @@ impl Timeline {
             What::BucketBpa { bucket, .. } => {
                 // Requests through an access point also pass its bucket's
                 // Block Public Access.
-                let mut all = bucket_and_objects(bucket);
+                let mut all = self.bucket_and_objects(account, bucket);
                 all.extend(
                     self.access_points
                         .iter()
@@ -435,33 +462,185 @@ impl Timeline {
                 );
                 all
             }
-            What::AccountBpa { .. } => {
-                let mut all: Vec<Resource> = self
-                    .buckets
-                    .keys()
-                    .filter(|(a, _)| a == account)
-                    .flat_map(|(_, b)| bucket_and_objects(b))
-                    .collect();
-                all.extend(
-                    self.access_points
-                        .keys()
-                        .filter(|(a, _)| a == account)
-                        .map(|(a, p)| Resource::AccessPoint(a.clone(), p.clone())),
-                );
-                all.extend(
-                    self.mraps
-                        .keys()
-                        .filter(|(a, _)| a == account)
-                        .map(|(a, m)| Resource::Mrap(a.clone(), m.clone())),
-                );
-                all
-            }
+            What::AccountBpa { .. } => self.account_resources(account),
+            What::OrgPolicy { .. }
+            | What::OrgAttachment { .. }
+            | What::OrgS3PoliciesDisabled { .. } => self
+                .org_touched(change)
+                .iter()
+                .flat_map(|a| self.account_resources(a))
+                .collect(),
+            What::OrgPolicyDeleted { .. } => Vec::new(),
             What::BucketAcl { bucket, .. }
             | What::CreateBucket { bucket, .. }
             | What::BucketPolicy { bucket, .. }
             | What::BucketPolicyDeleted { bucket }
             | What::Ownership { bucket, .. }
-            | What::DeleteBucket { bucket } => bucket_and_objects(bucket),
+            | What::DeleteBucket { bucket } => self.bucket_and_objects(account, bucket),
+        }
+    }
+
+    /// A bucket and every object of it with a known ACL.
+    fn bucket_and_objects(&self, account: &str, bucket: &str) -> Vec<Resource> {
+        let mut all = vec![Resource::Bucket(account.to_owned(), bucket.to_owned())];
+        if let Some(state) = self.buckets.get(&(account.to_owned(), bucket.to_owned())) {
+            all.extend(
+                state
+                    .objects
+                    .keys()
+                    .map(|k| Resource::Object(account.to_owned(), bucket.to_owned(), k.clone())),
+            );
+        }
+        all
+    }
+
+    /// Every resource of an account the state knows.
+    fn account_resources(&self, account: &str) -> Vec<Resource> {
+        let mut all: Vec<Resource> = self
+            .buckets
+            .keys()
+            .filter(|(a, _)| a == account)
+            .flat_map(|(_, b)| self.bucket_and_objects(account, b))
+            .collect();
+        all.extend(
+            self.access_points
+                .keys()
+                .filter(|(a, _)| a == account)
+                .map(|(a, p)| Resource::AccessPoint(a.clone(), p.clone())),
+        );
+        all.extend(
+            self.mraps
+                .keys()
+                .filter(|(a, _)| a == account)
+                .map(|(a, m)| Resource::Mrap(a.clone(), m.clone())),
+        );
+        all
+    }
+
+    /// Every account the state knows of.
+    fn known_accounts(&self) -> BTreeSet<String> {
+        let mut all: BTreeSet<String> = self.accounts.keys().cloned().collect();
+        all.extend(self.buckets.keys().map(|(a, _)| a.clone()));
+        all.extend(self.access_points.keys().map(|(a, _)| a.clone()));
+        all.extend(self.mraps.keys().map(|(a, _)| a.clone()));
+        all
+    }
+
+    /// The accounts whose organization fact an Organizations change can
+    /// alter (EXPOSURE.md: aimed at an account, that account; at an OU or a
+    /// root, every account, since the logs do not show membership). A
+    /// policy shown not to be an S3 policy touches none; an updated policy
+    /// touches where it is attached, every account unless the archive shows
+    /// all its attachments and they are accounts.
+    fn org_touched(&self, change: &Change) -> BTreeSet<String> {
+        let policy = |id: &String| self.org_policies.get(id);
+        match &change.what {
+            What::OrgPolicy {
+                policy_id,
+                s3,
+                created,
+                ..
+            } => {
+                if *created || *s3 == Some(false) {
+                    return BTreeSet::new();
+                }
+                match policy(policy_id) {
+                    Some(p) if p.complete && p.targets.iter().all(|t| is_account_id(t)) => {
+                        p.targets.clone()
+                    }
+                    _ => self.known_accounts(),
+                }
+            }
+            What::OrgAttachment {
+                policy_id, target, ..
+            } => {
+                if policy(policy_id).is_some_and(|p| p.s3 == Some(false)) {
+                    BTreeSet::new()
+                } else if is_account_id(target) {
+                    BTreeSet::from([target.clone()])
+                } else {
+                    self.known_accounts()
+                }
+            }
+            What::OrgS3PoliciesDisabled { .. } => self
+                .org_policies
+                .values()
+                .filter(|p| p.management == change.account && p.s3 == Some(true))
+                .flat_map(|p| p.targets.iter().filter(|t| is_account_id(t)).cloned())
+                .collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    /// The organization fact after an Organizations change, for each
+    /// account it touches: a direct attachment of an S3 policy assigns its
+    /// value; a detachment, or anything aimed above the account, leaves
+    /// the organization level unknown (a policy on an OU or root the logs
+    /// do not place may still apply); disabling S3 policies turns it off
+    /// wherever the archive shows one of that organization's S3 policies
+    /// attached. Then the policy's own record is updated.
+    fn set_org(&mut self, change: &Change) {
+        let touched = self.org_touched(change);
+        let management = change.account.clone();
+        match &change.what {
+            What::OrgPolicy {
+                policy_id,
+                s3,
+                enforces,
+                created,
+            } => {
+                let policy = self.org_policies.entry(policy_id.clone()).or_default();
+                if s3.is_some() {
+                    policy.s3 = *s3;
+                }
+                policy.enforces = enforces.map_or(Fact::Unknown, Fact::of);
+                policy.complete |= *created;
+                policy.management = management;
+                let (value, targets) = (policy.enforces, policy.targets.clone());
+                for account in touched {
+                    self.account_mut(&account).org = if targets.contains(&account) {
+                        value
+                    } else {
+                        Fact::Unknown
+                    };
+                }
+            }
+            What::OrgAttachment {
+                policy_id,
+                target,
+                attached,
+            } => {
+                let policy = self.org_policies.entry(policy_id.clone()).or_default();
+                if *attached {
+                    policy.targets.insert(target.clone());
+                } else {
+                    policy.targets.remove(target);
+                }
+                let direct = match policy.s3 {
+                    Some(true) if *attached => policy.enforces,
+                    _ => Fact::Unknown,
+                };
+                for account in touched {
+                    self.account_mut(&account).org = if &account == target {
+                        direct
+                    } else {
+                        Fact::Unknown
+                    };
+                }
+            }
+            What::OrgPolicyDeleted { policy_id } => {
+                self.org_policies.remove(policy_id);
+            }
+            What::OrgS3PoliciesDisabled { .. } => {
+                for account in touched {
+                    self.account_mut(&account).org = Fact::Off;
+                }
+                self.org_policies
+                    .values_mut()
+                    .filter(|p| p.management == management && p.s3 == Some(true))
+                    .for_each(|p| p.targets.clear());
+            }
+            _ => {}
         }
     }
 
@@ -643,6 +822,10 @@ impl Timeline {
                     self.tracked_objects = self.tracked_objects.saturating_sub(state.objects.len());
                 }
             }
+            What::OrgPolicy { .. }
+            | What::OrgAttachment { .. }
+            | What::OrgPolicyDeleted { .. }
+            | What::OrgS3PoliciesDisabled { .. } => self.set_org(change),
         }
     }
 
@@ -960,9 +1143,17 @@ impl Timeline {
 /// archive's permission changes, in any order), and returns the fold for
 /// its windows. Findings of records that made no change (skipped records)
 /// keep the verdict they have.
-pub fn judge(findings: &mut [Finding], changes: Vec<Change>) -> Timeline {
+pub fn judge(findings: &mut Vec<Finding>, changes: Vec<Change>) -> Timeline {
     let mut timeline = Timeline::new();
     let verdicts = timeline.fold(changes);
+    // A finding that rests on what the archive shows stands only if it
+    // shows it (`rules::rests_on_archive`).
+    findings.retain(|f| {
+        !crate::rules::rests_on_archive(&f.event_name)
+            || verdicts
+                .get(&(f.log_file.clone(), f.event_id.clone()))
+                .is_some_and(|v| v.stands)
+    });
     for finding in findings.iter_mut() {
         // A refused call stays blocked, an unevaluable one unknown, whatever
         // else shares its event ID.

@@ -29,6 +29,14 @@ pub enum Kind {
     MrapBpaDisabled,
     /// A Multi-Region Access Point policy allows anyone.
     MrapPolicyPublic,
+    /// ACLs were re-enabled on a bucket (ownership controls set to
+    /// ObjectWriter or BucketOwnerPreferred, or deleted): public ACLs that
+    /// were dormant take effect again.
+    BucketAclsEnabled,
+    /// The organization stopped enforcing Block Public Access through an
+    /// Organizations S3 policy (updated to `none`, detached, or the policy
+    /// type disabled).
+    OrgBpaDisabled,
     /// A policy or ACL grants access to an account outside the trusted set
     /// (only with a configured trusted set).
     CrossAccountAccess,
@@ -42,7 +50,7 @@ pub enum Kind {
 
 impl Kind {
     /// Every kind the rules can raise, in table order.
-    pub const RULES: [Kind; 11] = [
+    pub const RULES: [Kind; 13] = [
         Kind::BucketAclPublic,
         Kind::ObjectAclPublic,
         Kind::BucketPolicyPublic,
@@ -52,6 +60,8 @@ impl Kind {
         Kind::AccessPointBpaDisabled,
         Kind::MrapBpaDisabled,
         Kind::MrapPolicyPublic,
+        Kind::BucketAclsEnabled,
+        Kind::OrgBpaDisabled,
         Kind::CrossAccountAccess,
         Kind::CrossAccountDelivery,
     ];
@@ -86,6 +96,8 @@ impl Kind {
             Kind::AccessPointBpaDisabled => "access-point-bpa-disabled",
             Kind::MrapBpaDisabled => "mrap-bpa-disabled",
             Kind::MrapPolicyPublic => "mrap-policy-public",
+            Kind::BucketAclsEnabled => "bucket-acls-enabled",
+            Kind::OrgBpaDisabled => "org-bpa-disabled",
             Kind::CrossAccountAccess => "cross-account-access",
             Kind::CrossAccountDelivery => "cross-account-delivery",
             Kind::UnreadableLogFile => "unreadable-log-file",

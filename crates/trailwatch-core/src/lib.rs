@@ -74,7 +74,13 @@ pub fn detect_record_trusting(
         },
         trust,
     )
-    .map(|d| d.findings)
+    .map(|d| {
+        // Judged alone, a record whose finding rests on the archive is none.
+        d.findings
+            .into_iter()
+            .filter(|f| !rules::rests_on_archive(&f.event_name))
+            .collect()
+    })
 }
 
 /// The event names the rules watch: any record with another name is skipped

@@ -39,6 +39,8 @@ pub(crate) struct Record {
     pub resources: Option<Value>,
     #[serde(default)]
     pub additional_event_data: Option<Value>,
+    #[serde(default)]
+    pub response_elements: Option<Value>,
 }
 
 impl Record {

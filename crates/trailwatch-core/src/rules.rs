@@ -29,14 +29,18 @@ pub(crate) const S3_TABLES_EVENT_SOURCE: &str = "s3tables.amazonaws.com";
 
 /// Whether the rules read `event_name` from `source`: every S3 call; of
 /// directory buckets, their policies and access points; of table buckets,
-/// their policies (for the cross-account rule only).
+/// their policies (for the cross-account rule only); of Organizations, the
+/// policy calls that decide the organization level of Block Public Access.
 pub(crate) fn admitted_source(source: Option<&str>, event_name: &str) -> bool {
     match source {
-        Some(S3_EVENT_SOURCE) => true,
+        Some(S3_EVENT_SOURCE) => !organizations::ORGANIZATIONS_EVENTS.contains(&event_name),
         Some(S3_EXPRESS_EVENT_SOURCE) => {
             matches!(event_name, "PutBucketPolicy" | "PutAccessPointPolicy")
         }
         Some(S3_TABLES_EVENT_SOURCE) => foreign::FOREIGN_EVENTS.contains(&event_name),
+        Some(organizations::ORGANIZATIONS_EVENT_SOURCE) => {
+            organizations::ORGANIZATIONS_EVENTS.contains(&event_name)
+        }
         _ => false,
     }
 }
@@ -75,6 +79,13 @@ pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "DeleteAccessPoint",
     "DeleteAccessPointPolicy",
     "DeleteMultiRegionAccessPoint",
+    // Organizations: the organization level of Block Public Access.
+    "CreatePolicy",
+    "UpdatePolicy",
+    "DeletePolicy",
+    "AttachPolicy",
+    "DetachPolicy",
+    "DisablePolicyType",
 ];
 
 /// Object uploads are the bulk of S3 data events; only those that carry an
@@ -134,8 +145,18 @@ pub(crate) fn kind_of_event(event_name: &str) -> Option<Kind> {
         "PutAccountPublicAccessBlock" | "DeleteAccountPublicAccessBlock" => {
             Kind::AccountBpaDisabled
         }
+        "PutBucketOwnershipControls" | "DeleteBucketOwnershipControls" => Kind::BucketAclsEnabled,
+        "UpdatePolicy" | "DetachPolicy" | "DisablePolicyType" => Kind::OrgBpaDisabled,
         _ => return None,
     })
+}
+
+/// Whether a finding of this event stands only if the archive shows more
+/// than its record: a DetachPolicy names the policy by ID alone, so it is an
+/// `org-bpa-disabled` finding only when the exposure state knows the policy
+/// is an S3 policy (`exposure.rs`); judged alone, it is no finding.
+pub(crate) fn rests_on_archive(event_name: &str) -> bool {
+    event_name == "DetachPolicy"
 }
 
 /// Severity of a watched record that could not be evaluated: account-wide
@@ -198,6 +219,8 @@ pub(crate) fn evaluate_call(record: &Record, limits: RuleLimits) -> Vec<Hit> {
             );
             hit
         }),
+        Kind::BucketAclsEnabled => acls_enabled_exposure(record),
+        Kind::OrgBpaDisabled => organizations::org_bpa_exposure(record),
         Kind::CrossAccountAccess | Kind::CrossAccountDelivery => None,
         Kind::UnreadableLogFile => None,
     };
@@ -797,8 +820,52 @@ fn bpa_deleted(kind: Kind, record: &Record) -> Hit {
     }
 }
 
+/// `BucketOwnerEnforced` disables ACLs; `ObjectWriter` and
+/// `BucketOwnerPreferred` leave them on.
+pub(crate) fn acls_enabled_by(ownership: &str) -> bool {
+    !ownership.eq_ignore_ascii_case("BucketOwnerEnforced")
+}
+
+/// `ObjectOwnership` anywhere in an `OwnershipControls` request (its rule
+/// may be an object or a one-element list).
+pub(crate) fn object_ownership(params: &Value) -> Option<&str> {
+    find_key(field(params, "OwnershipControls")?, "ObjectOwnership", 0)
+        .and_then(crate::record::text)
+}
+
+/// Ownership controls that leave ACLs enabled (ObjectWriter,
+/// BucketOwnerPreferred, or none at all): every public ACL on the bucket and
+/// its objects takes effect again, which the exposure state names.
+fn acls_enabled_exposure(record: &Record) -> Option<Hit> {
+    let bucket = bucket_name(record);
+    let on = format!("bucket {}", bucket.as_deref().unwrap_or("(unnamed)"));
+    let how = match opt_text(&record.event_name) {
+        Some("DeleteBucketOwnershipControls") => "its ownership controls were deleted".to_owned(),
+        _ => {
+            let ownership = object_ownership(record.params());
+            if ownership.is_some_and(|o| !acls_enabled_by(o)) {
+                return None;
+            }
+            format!(
+                "its ownership controls were set to {}",
+                ownership.unwrap_or("a rule without ObjectOwnership")
+            )
+        }
+    };
+    Some(Hit {
+        kind: Kind::BucketAclsEnabled,
+        severity: Severity::Medium,
+        reason: format!(
+            "ACLs take effect again on {on}: {how}, so any public ACL on it or its objects is live unless IgnorePublicAcls blocks it"
+        ),
+        bucket,
+        key: None,
+        unevaluable: false,
+    })
+}
+
 fn bpa_severity(kind: Kind) -> Severity {
-    if kind == Kind::AccountBpaDisabled {
+    if matches!(kind, Kind::AccountBpaDisabled | Kind::OrgBpaDisabled) {
         Severity::Critical
     } else {
         Severity::Medium
@@ -898,6 +965,7 @@ fn short_json(value: &Value) -> String {
 
 mod foreign;
 pub(crate) use foreign::foreign_hits;
+pub(crate) mod organizations;
 
 #[cfg(test)]
 mod tests;

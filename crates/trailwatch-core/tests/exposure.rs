@@ -6,7 +6,7 @@
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use trailwatch_core::exposure::{judge, Level, Via, Window};
-use trailwatch_core::{Exposure, Finding, Limits, Scanner};
+use trailwatch_core::{Exposure, Finding, Kind, Limits, Scanner};
 
 const ACCOUNT: &str = "111122223333";
 
@@ -215,7 +215,7 @@ fn latent_acl_then_bpa_deleted_is_a_reactivation() {
 #[test]
 fn acls_disabled_then_re_enabled_restores_an_old_public_object_acl() {
     let object_acl = json!({"bucketName": "files", "key": "a.txt", "x-amz-acl": "public-read"});
-    let (_, windows) = archive(&[vec![
+    let records = vec![
         at(
             record(1, "CreateBucket", json!({"bucketName": "files"})),
             "2019-06-01T00:00:00Z",
@@ -232,7 +232,8 @@ fn acls_disabled_then_re_enabled_restores_an_old_public_object_acl() {
             "PutBucketOwnershipControls",
             json!({"bucketName": "files", "OwnershipControls": {"Rule": {"ObjectOwnership": "ObjectWriter"}}}),
         ),
-    ]]);
+    ];
+    let (_, windows) = archive(std::slice::from_ref(&records));
     assert_eq!(
         spans(&windows),
         [
@@ -247,6 +248,22 @@ fn acls_disabled_then_re_enabled_restores_an_old_public_object_acl() {
         ]
     );
     assert_eq!(windows[0].resource_type, "object");
+    // Re-enabling ACLs is a finding of its own that names what it revived;
+    // disabling them is none.
+    let (findings, _) = archive(&[records]);
+    let enabled: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::BucketAclsEnabled)
+        .collect();
+    assert_eq!(enabled.len(), 1, "{findings:#?}");
+    assert_eq!(enabled[0].event_id, "e0005");
+    assert_eq!(enabled[0].exposure, Exposure::Effective);
+    assert!(
+        enabled[0].reason.contains("object-acl-public set at")
+            && enabled[0].reason.contains("(event e0003)"),
+        "{}",
+        enabled[0].reason
+    );
 }
 
 /// The account setting is global: set in one Region, it neutralises a
@@ -720,4 +737,184 @@ fn anonymous_reads_inside_and_outside_windows() {
             .iter()
             .any(|f| f.contains("served anonymous requests")));
     }
+}
+
+const MANAGEMENT: &str = "999900001111";
+
+/// One Organizations record of the management account, in the shape of the
+/// CloudTrail samples cited in fixtures/README.md ("SCP policy changes").
+fn org_record(n: u32, name: &str, params: Value, response: Value) -> Value {
+    json!({
+        "eventVersion": "1.08",
+        "userIdentity": {"type": "Root", "arn": format!("arn:aws:iam::{MANAGEMENT}:root"), "accountId": MANAGEMENT},
+        "eventTime": format!("2024-05-01T10:{:02}:{:02}Z", n / 60, n % 60),
+        "eventSource": "organizations.amazonaws.com",
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "requestParameters": params,
+        "responseElements": response,
+        "eventID": format!("e{n:04}"),
+        "recipientAccountId": MANAGEMENT,
+    })
+}
+
+/// The response of CreatePolicy and UpdatePolicy: the policy's summary and content.
+fn policy_response(id: &str, policy_type: &str, content: &str) -> Value {
+    json!({"policy": {"policySummary": {"id": id, "type": policy_type, "awsManaged": false,
+        "arn": format!("arn:aws:organizations::{MANAGEMENT}:policy/o-exampleorg1/{}/{id}", policy_type.to_lowercase()),
+        "name": id}, "content": content}})
+}
+
+fn s3_policy(assign: &str) -> String {
+    json!({"s3_attributes": {"public_access_block_configuration": {"@@assign": assign}}})
+        .to_string()
+}
+
+fn attach(n: u32, name: &str, policy: &str, target: &str) -> Value {
+    org_record(
+        n,
+        name,
+        json!({"policyId": policy, "targetId": target}),
+        Value::Null,
+    )
+}
+
+/// An organization S3 policy attached to the account neutralises a public
+/// policy; detaching it revives the grant (the organization level is then
+/// unknown: a policy on an OU or the root may still apply), and the
+/// DetachPolicy is an `org-bpa-disabled` finding because the archive shows
+/// the policy's type. A DetachPolicy of a policy the archive does not show
+/// is no finding, but leaves the organization fact unknown.
+#[test]
+fn org_s3_policy_attach_and_detach() {
+    let management = vec![
+        org_record(
+            2,
+            "CreatePolicy",
+            json!({"name": "s3-bpa", "type": "S3_POLICY", "content": s3_policy("all")}),
+            policy_response("p-s3all", "S3_POLICY", &s3_policy("all")),
+        ),
+        attach(3, "AttachPolicy", "p-s3all", ACCOUNT),
+        attach(5, "DetachPolicy", "p-s3all", ACCOUNT),
+        attach(7, "DetachPolicy", "p-unshown", ACCOUNT),
+    ];
+    let member = vec![
+        record(1, "PutBucketPolicy", public_policy("site")),
+        record(
+            4,
+            "DeleteBucketPublicAccessBlock",
+            json!({"bucketName": "site"}),
+        ),
+        record(6, "PutAccountPublicAccessBlock", bpa(None, [false; 4])),
+    ];
+    let (findings, windows) = archive(&[management.clone(), member.clone()]);
+    let org: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::OrgBpaDisabled)
+        .collect();
+    assert_eq!(org.len(), 1, "{findings:#?}");
+    assert_eq!(org[0].event_id, "e0005");
+    // About the account the policy was detached from, not the one that logged it.
+    assert_eq!(org[0].account, ACCOUNT);
+    assert_eq!(org[0].exposure, Exposure::Possible);
+    assert!(
+        org[0].reason.contains("bucket-policy-public set at")
+            && org[0].reason.contains("(event e0001)"),
+        "{}",
+        org[0].reason
+    );
+    assert!(org[0]
+        .unknown_facts
+        .contains(&format!("organization S3 policy for account {ACCOUNT}")));
+    // The bucket's BPA deleted under the organization's policy: still latent.
+    assert_eq!(verdict(&findings, "e0004").0, Exposure::Latent);
+    assert_eq!(
+        spans(&windows),
+        [
+            ("site".into(), Level::Possible, s("e0001"), s("e0003")),
+            ("site".into(), Level::Latent, s("e0003"), s("e0005")),
+            ("site".into(), Level::Possible, s("e0005"), s("e0006")),
+            ("site".into(), Level::Effective, s("e0006"), s("e0007")),
+            ("site".into(), Level::Possible, s("e0007"), None),
+        ]
+    );
+    // Without the CreatePolicy the archive does not show the type: the
+    // detachment is no finding.
+    let (findings, _) = archive(&[management[1..].to_vec(), member]);
+    assert!(
+        findings.iter().all(|f| f.kind != Kind::OrgBpaDisabled),
+        "{findings:#?}"
+    );
+}
+
+/// UpdatePolicy of an S3 policy to `none` proves itself and revives what
+/// the policy neutralised; DisablePolicyType of S3_POLICY turns the
+/// organization level off wherever the archive showed one of its S3 policies
+/// attached; an SCP update is neither.
+#[test]
+fn org_s3_policy_updated_to_none_and_type_disabled() {
+    let update = |n: u32, id: &str, policy_type: &str, content: &str| {
+        org_record(
+            n,
+            "UpdatePolicy",
+            json!({"policyId": id, "content": content}),
+            policy_response(id, policy_type, content),
+        )
+    };
+    let files = [
+        vec![
+            org_record(
+                1,
+                "CreatePolicy",
+                json!({"name": "s3-bpa", "type": "S3_POLICY", "content": s3_policy("all")}),
+                policy_response("p-s3all", "S3_POLICY", &s3_policy("all")),
+            ),
+            attach(5, "AttachPolicy", "p-s3all", ACCOUNT),
+            update(6, "p-s3all", "S3_POLICY", &s3_policy("none")),
+            update(7, "p-scp", "SERVICE_CONTROL_POLICY", "{}"),
+            update(8, "p-s3all", "S3_POLICY", &s3_policy("all")),
+            org_record(
+                9,
+                "DisablePolicyType",
+                json!({"rootId": "r-exam", "policyType": "S3_POLICY"}),
+                json!({"root": {"id": "r-exam", "name": "Root", "policyTypes": []}}),
+            ),
+        ],
+        vec![
+            record(
+                2,
+                "DeleteBucketPublicAccessBlock",
+                json!({"bucketName": "media"}),
+            ),
+            record(3, "PutAccountPublicAccessBlock", bpa(None, [false; 4])),
+            record(4, "PutBucketPolicy", public_policy("media")),
+        ],
+    ];
+    let (findings, windows) = archive(&files);
+    let org: Vec<(&str, Exposure)> = findings
+        .iter()
+        .filter(|f| f.kind == Kind::OrgBpaDisabled)
+        .map(|f| (f.event_id.as_str(), f.exposure))
+        .collect();
+    assert_eq!(
+        org,
+        [
+            ("e0006", Exposure::Effective),
+            ("e0009", Exposure::Effective)
+        ]
+    );
+    assert!(findings
+        .iter()
+        .filter(|f| f.kind == Kind::OrgBpaDisabled)
+        .all(|f| f.reason.contains("(event e0004)")));
+    assert_eq!(
+        spans(&windows),
+        [
+            ("media".into(), Level::Effective, s("e0004"), s("e0005")),
+            ("media".into(), Level::Latent, s("e0005"), s("e0006")),
+            ("media".into(), Level::Effective, s("e0006"), s("e0008")),
+            ("media".into(), Level::Latent, s("e0008"), s("e0009")),
+            ("media".into(), Level::Effective, s("e0009"), None),
+        ]
+    );
 }

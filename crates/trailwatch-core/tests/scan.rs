@@ -263,10 +263,8 @@ fn every_reading_path_agrees_with_the_oracle() {
             );
             // The oracle lists exposures; refused calls are `blocked`
             // findings, all of them from records that carry an errorCode.
-            let (refused, exposures): (Vec<Finding>, Vec<Finding>) = scan
-                .findings
-                .iter()
-                .cloned()
+            let (refused, exposures): (Vec<Finding>, Vec<Finding>) = judged_alone(scan)
+                .into_iter()
                 .partition(|f| f.exposure == trailwatch_core::Exposure::Blocked);
             assert!(refused.iter().all(|f| f.reason.starts_with("refused (")));
             assert_eq!(
@@ -286,6 +284,15 @@ fn every_reading_path_agrees_with_the_oracle() {
 /// With `fixtures/trust.toml`, every fixture gives the oracle's findings plus
 /// exactly the cross-account ones of `logs-trusted-expected.jsonl`; without
 /// it (above), none of those.
+/// A file's findings judged with its own changes alone, as the Lambda
+/// judges them: a finding that rests on the archive (a DetachPolicy) stands
+/// only if the file shows what it rests on.
+fn judged_alone(scan: &trailwatch_core::FileScan) -> Vec<Finding> {
+    let mut judged = scan.findings.clone();
+    trailwatch_core::exposure::judge(&mut judged, scan.changes.clone());
+    judged
+}
+
 #[test]
 fn the_trusted_set_adds_exactly_the_cross_account_findings() {
     let config = workspace_root().join("fixtures/trust.toml");
@@ -302,8 +309,7 @@ fn the_trusted_set_adds_exactly_the_cross_account_findings() {
     let mut foreign = 0;
     for (name, path) in fixture_logs() {
         let scan = scanner.scan_path(&path, &name);
-        let exposures: Vec<Finding> = scan
-            .findings
+        let exposures: Vec<Finding> = judged_alone(&scan)
             .into_iter()
             .filter(|f| f.exposure != trailwatch_core::Exposure::Blocked)
             .collect();

@@ -2186,3 +2186,129 @@ fn deliveries_to_foreign_accounts() {
         json!({"BucketLoggingStatus": {"LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "x/"}}}),
     ));
 }
+
+// ---------------------------------------------------------------------------
+// ACLs re-enabled (ownership controls) and the organization level.
+
+fn ownership(object_ownership: Value) -> Value {
+    s3_event(
+        "PutBucketOwnershipControls",
+        bucket_params(json!({"ownershipControls": "",
+            "OwnershipControls": {"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/",
+                "Rule": {"ObjectOwnership": object_ownership}}})),
+    )
+}
+
+#[test]
+fn ownership_controls_that_enable_acls() {
+    for value in [
+        json!("ObjectWriter"),
+        json!("BucketOwnerPreferred"),
+        json!(["ObjectWriter"]),
+    ] {
+        let e = one(ownership(value));
+        assert_exposure(
+            &e,
+            Kind::BucketAclsEnabled,
+            Severity::Medium,
+            Some(BUCKET),
+            None,
+        );
+        assert_mentions(
+            &e,
+            &["ACLs take effect again", "ownership controls were set to"],
+        );
+    }
+    none(ownership(json!("BucketOwnerEnforced")));
+    none(ownership(json!("bucketownerenforced")));
+    let deleted = s3_event(
+        "DeleteBucketOwnershipControls",
+        bucket_params(json!({"ownershipControls": ""})),
+    );
+    let e = one(deleted);
+    assert_exposure(
+        &e,
+        Kind::BucketAclsEnabled,
+        Severity::Medium,
+        Some(BUCKET),
+        None,
+    );
+    assert_mentions(&e, &["ownership controls were deleted"]);
+}
+
+/// An Organizations record of a management account, shaped like the
+/// CloudTrail samples cited in fixtures/README.md ("SCP policy changes").
+fn org_event(event_name: &str, params: Value, response: Value) -> Value {
+    let mut v = s3_event(event_name, params);
+    v["eventSource"] = json!("organizations.amazonaws.com");
+    v["responseElements"] = response;
+    v["resources"] = Value::Null;
+    v
+}
+
+fn s3_policy_content(assign: &str) -> String {
+    json!({"s3_attributes": {"public_access_block_configuration": {"@@assign": assign}}})
+        .to_string()
+}
+
+fn updated(policy_type: &str, content: Value) -> Value {
+    org_event(
+        "UpdatePolicy",
+        json!({"policyId": "p-examp1e", "content": content}),
+        json!({"policy": {"policySummary": {"id": "p-examp1e", "type": policy_type}, "content": content}}),
+    )
+}
+
+#[test]
+fn org_s3_policy_updated_to_none() {
+    let e = one(updated("S3_POLICY", json!(s3_policy_content("none"))));
+    assert_exposure(&e, Kind::OrgBpaDisabled, Severity::Critical, None, None);
+    assert_mentions(&e, &["p-examp1e", "`none`"]);
+    // The content as an object, too.
+    let object: Value = serde_json::from_str(&s3_policy_content("none")).unwrap();
+    one(updated("S3_POLICY", object));
+    none(updated("S3_POLICY", json!(s3_policy_content("all"))));
+    // Another policy type with the same content, and an S3 policy whose
+    // content is not logged, prove nothing.
+    none(updated(
+        "SERVICE_CONTROL_POLICY",
+        json!(s3_policy_content("none")),
+    ));
+    none(updated("S3_POLICY", json!("not json")));
+    // The same call from another service.
+    let mut iot = updated("S3_POLICY", json!(s3_policy_content("none")));
+    iot["eventSource"] = json!("iot.amazonaws.com");
+    none(iot);
+}
+
+#[test]
+fn org_s3_policy_type_disabled() {
+    let disabled = |policy_type: &str| {
+        org_event(
+            "DisablePolicyType",
+            json!({"rootId": "r-bmrv", "policyType": policy_type}),
+            json!({"root": {"id": "r-bmrv", "policyTypes": [{"status": "ENABLED", "type": policy_type}]}}),
+        )
+    };
+    let e = one(disabled("S3_POLICY"));
+    assert_exposure(&e, Kind::OrgBpaDisabled, Severity::Critical, None, None);
+    assert_mentions(&e, &["r-bmrv"]);
+    none(disabled("SERVICE_CONTROL_POLICY"));
+}
+
+/// A DetachPolicy names only IDs: judged alone it is no finding (the
+/// exposure state decides, tests/exposure.rs), whatever the target.
+#[test]
+fn org_detach_policy_alone_is_no_finding() {
+    for target in ["123456789012", "ou-ab12-cdef3456", "r-bmrv"] {
+        let v = org_event(
+            "DetachPolicy",
+            json!({"policyId": "p-examp1e", "targetId": target}),
+            Value::Null,
+        );
+        let bytes = serde_json::to_vec(&v).unwrap();
+        let found = crate::detect_record(&bytes, "f", &crate::Limits::default()).unwrap();
+        assert!(found.is_empty(), "{found:?}");
+        assert!(rests_on_archive("DetachPolicy"));
+    }
+}
