@@ -74,7 +74,32 @@ fn bucket_kind(kind: Kind) -> bool {
             | Kind::ObjectAclPublic
             | Kind::BucketPolicyPublic
             | Kind::BucketBpaDisabled
+            | Kind::BucketAclsEnabled
     )
+}
+
+/// Whether a finding is an account-level change whose account's buckets
+/// the check lists: the account's own Block Public Access, or an
+/// organization S3 policy detached from that account (the finding's
+/// `account` is then the account it was detached from).
+fn account_change(f: &Finding) -> bool {
+    f.kind == Kind::AccountBpaDisabled
+        || (f.kind == Kind::OrgBpaDisabled && f.event_name == "DetachPolicy")
+}
+
+/// What the check says of an organization-wide change: which accounts an
+/// updated policy or a disabled policy type reaches is not in the logs,
+/// and the check does not list an organization's accounts.
+fn organization_wide(f: &Finding) -> LiveCheck {
+    LiveCheck {
+        status: LiveStatus::Unverifiable,
+        checked_at: now_text(),
+        checked: Vec::new(),
+        detail: format!(
+            "{} applies to every account under the policy's targets (or the whole organization): the logs do not say which accounts those are and the live check does not list them; the record's verdict stands (each member account's buckets are checked when their own findings fire, or with `trailwatch replay --confirm` over that account's logs)",
+            f.event_name
+        ),
+    }
 }
 
 /// Account, bucket, region, and whether an object's ACL is in question.
@@ -134,11 +159,17 @@ impl Confirmer {
                 (k, Some(b)) if bucket_kind(k) => {
                     buckets.insert(bucket_key(f, b), None);
                 }
-                (Kind::AccountBpaDisabled, _) => {
+                _ if account_change(f) => {
                     accounts.insert(f.account.clone(), None);
                 }
                 _ => {}
             }
+        }
+        for f in findings.iter_mut().filter(|f| {
+            f.exposure != Exposure::Blocked && f.kind == Kind::OrgBpaDisabled && !account_change(f)
+        }) {
+            let check = organization_wide(f);
+            apply(f, check);
         }
         if buckets.is_empty() && accounts.is_empty() {
             return;
@@ -196,7 +227,7 @@ impl Confirmer {
         {
             let check = match (f.kind, &f.bucket) {
                 (k, Some(b)) if bucket_kind(k) => buckets.get(&bucket_key(f, b)).cloned().flatten(),
-                (Kind::AccountBpaDisabled, _) => accounts.get(&f.account).cloned().flatten(),
+                _ if account_change(f) => accounts.get(&f.account).cloned().flatten(),
                 _ => continue,
             };
             apply(f, check.unwrap_or_else(late));

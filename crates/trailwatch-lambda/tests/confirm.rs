@@ -77,6 +77,7 @@ through_both!(
     each_live_state_gives_its_exposure,
     the_account_bpa_read_through_s3_control_neutralises,
     an_account_bpa_deletion_names_the_buckets_it_leaves_public,
+    an_org_s3_policy_detached_names_the_buckets_it_leaves_public,
     another_accounts_bucket_needs_the_confirm_role,
 );
 
@@ -347,6 +348,91 @@ async fn an_account_bpa_deletion_names_the_buckets_it_leaves_public(via: Via) {
         live.checked.contains(&"effective: list-public".to_owned()),
         "{:?}",
         live.checked
+    );
+}
+
+/// An Organizations record of the management account `MANAGEMENT`, in the
+/// shape of the CloudTrail samples cited in fixtures/README.md.
+fn org_record(id: &str, name: &str, params: Value, response: Value) -> Value {
+    let mut r = record(id, name, MANAGEMENT, params);
+    r["eventSource"] = json!("organizations.amazonaws.com");
+    r["responseElements"] = response;
+    r
+}
+
+/// The organization's management account (not the function's).
+const MANAGEMENT: &str = "999900001111";
+
+/// An S3 policy detached from the function's account is checked like an
+/// account BPA deletion: the account's buckets are listed and the public
+/// ones named. An S3 policy updated to `none` reaches accounts the logs do
+/// not name: unverifiable, saying why.
+async fn an_org_s3_policy_detached_names_the_buckets_it_leaves_public(via: Via) {
+    let moto = MotoServer::start();
+    let stack = Stack::new(&moto, "confirm-org").await;
+    for bucket in ["org-public", "org-private"] {
+        create(&stack.s3, bucket).await;
+    }
+    put_policy(&stack.s3, "org-public", &public_policy("org-public")).await;
+    let content = |assign: &str| {
+        json!({"s3_attributes": {"public_access_block_configuration": {"@@assign": assign}}})
+            .to_string()
+    };
+    let policy = |assign: &str| {
+        json!({"policy": {"policySummary": {"id": "p-s3bpa0001", "type": "S3_POLICY"},
+            "content": content(assign)}})
+    };
+    let alerts = run(
+        &stack,
+        &[
+            org_record(
+                "e-create",
+                "CreatePolicy",
+                json!({"name": "bpa", "type": "S3_POLICY", "content": content("all")}),
+                policy("all"),
+            ),
+            org_record(
+                "e-detach",
+                "DetachPolicy",
+                json!({"policyId": "p-s3bpa0001", "targetId": HOME}),
+                Value::Null,
+            ),
+            org_record(
+                "e-none",
+                "UpdatePolicy",
+                json!({"policyId": "p-s3bpa0001", "content": content("none")}),
+                policy("none"),
+            ),
+        ],
+        &[],
+        via,
+    )
+    .await;
+    assert_eq!(alerts.len(), 2, "{alerts:#?}");
+    let detached = alerts
+        .iter()
+        .find(|a| a.finding.event_id == "e-detach")
+        .unwrap();
+    assert_eq!(detached.finding.kind.as_str(), "org-bpa-disabled");
+    assert_eq!(detached.finding.account, HOME);
+    assert_eq!(exposure(detached), "effective");
+    let live = detached.finding.live_check.as_ref().unwrap();
+    assert!(
+        live.detail.ends_with("are public now: org-public"),
+        "{}",
+        live.detail
+    );
+    let updated = alerts
+        .iter()
+        .find(|a| a.finding.event_id == "e-none")
+        .unwrap();
+    assert_eq!(updated.finding.account, MANAGEMENT);
+    let live = updated.finding.live_check.as_ref().unwrap();
+    assert_eq!(live.status, LiveStatus::Unverifiable);
+    assert!(
+        live.detail.contains("does not list them"),
+        "{}",
+        live.detail
     );
 }
 
