@@ -9,9 +9,7 @@ use crate::finding::{Exposure, Finding, Kind};
 use crate::record::{opt_text, Record};
 use crate::records::SkippedRecord;
 use crate::rules::organizations;
-use crate::rules::{
-    self, RuleLimits, S3_EVENT_SOURCE, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS, WATCHED_EVENTS,
-};
+use crate::rules::{self, RuleLimits, S3_EVENT_SOURCE, UPLOAD_ACL_MARKERS, UPLOAD_EVENTS};
 use crate::structure::KeyPattern;
 use crate::trust::Trust;
 
@@ -49,7 +47,7 @@ impl Prefilter {
             let value = &record[at + EVENT_NAME_KEY.len()..];
             match event_name_value(value) {
                 NameValue::Plain(name) => {
-                    let Some(&watched) = WATCHED_EVENTS.iter().find(|w| w.as_bytes() == name)
+                    let Some(watched) = rules::watched_events().find(|w| w.as_bytes() == name)
                     else {
                         return false;
                     };
@@ -243,6 +241,9 @@ mod tests {
         assert!(candidate(br#"{"eventName":"PutBucketAcl","x":1}"#));
         assert!(candidate(br#"{"eventName" : "PutBucketPolicy"}"#));
         assert!(!candidate(br#"{"eventName":"GetBucketAcl"}"#));
+        // Organizations' policy calls decide the organization level.
+        assert!(candidate(br#"{"eventName":"DetachPolicy"}"#));
+        assert!(!candidate(br#"{"eventName":"ListPolicies"}"#));
         assert!(!candidate(br#"{"eventName":"PutBucketAclX"}"#));
         // Mentioned inside another service's string: escaped quotes never match.
         assert!(!candidate(

@@ -85,8 +85,8 @@ pub fn detect_record_trusting(
 
 /// The event names the rules watch: any record with another name is skipped
 /// on bytes alone.
-pub fn watched_events() -> &'static [&'static str] {
-    rules::WATCHED_EVENTS
+pub fn watched_events() -> impl Iterator<Item = &'static str> {
+    rules::watched_events()
 }
 
 /// The rules in prose, as `trailwatch explain` prints them.

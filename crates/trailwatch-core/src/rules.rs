@@ -45,8 +45,9 @@ pub(crate) fn admitted_source(source: Option<&str>, event_name: &str) -> bool {
     }
 }
 
-/// Every event name any rule looks at. A record whose `eventName` is not in
-/// this list can never be an exposure, which is what the byte prefilter uses.
+/// Every S3 event name any rule looks at. A record whose `eventName` is not
+/// in this list nor among Organizations' policy calls ([`watched_events`])
+/// can never be an exposure, which is what the byte prefilter uses.
 pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "PutBucketAcl",
     "CreateBucket",
@@ -79,14 +80,16 @@ pub(crate) const WATCHED_EVENTS: &[&str] = &[
     "DeleteAccessPoint",
     "DeleteAccessPointPolicy",
     "DeleteMultiRegionAccessPoint",
-    // Organizations: the organization level of Block Public Access.
-    "CreatePolicy",
-    "UpdatePolicy",
-    "DeletePolicy",
-    "AttachPolicy",
-    "DetachPolicy",
-    "DisablePolicyType",
 ];
+
+/// Every event name any rule or the exposure state reads: S3's
+/// ([`WATCHED_EVENTS`]) and Organizations' policy calls.
+pub(crate) fn watched_events() -> impl Iterator<Item = &'static str> {
+    WATCHED_EVENTS
+        .iter()
+        .chain(organizations::ORGANIZATIONS_EVENTS)
+        .copied()
+}
 
 /// Object uploads are the bulk of S3 data events; only those that carry an
 /// ACL (canned or grant headers, or an access control policy) can expose.

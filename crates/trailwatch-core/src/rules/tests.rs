@@ -2201,12 +2201,8 @@ fn ownership(object_ownership: Value) -> Value {
 
 #[test]
 fn ownership_controls_that_enable_acls() {
-    for value in [
-        json!("ObjectWriter"),
-        json!("BucketOwnerPreferred"),
-        json!(["ObjectWriter"]),
-    ] {
-        let e = one(ownership(value));
+    let fires = |record: Value, how: &str| {
+        let e = one(record);
         assert_exposure(
             &e,
             Kind::BucketAclsEnabled,
@@ -2214,10 +2210,14 @@ fn ownership_controls_that_enable_acls() {
             Some(BUCKET),
             None,
         );
-        assert_mentions(
-            &e,
-            &["ACLs take effect again", "ownership controls were set to"],
-        );
+        assert_mentions(&e, &["ACLs take effect again", how]);
+    };
+    for value in [
+        json!("ObjectWriter"),
+        json!("BucketOwnerPreferred"),
+        json!(["ObjectWriter"]),
+    ] {
+        fires(ownership(value), "ownership controls were set to");
     }
     none(ownership(json!("BucketOwnerEnforced")));
     none(ownership(json!("bucketownerenforced")));
@@ -2225,15 +2225,7 @@ fn ownership_controls_that_enable_acls() {
         "DeleteBucketOwnershipControls",
         bucket_params(json!({"ownershipControls": ""})),
     );
-    let e = one(deleted);
-    assert_exposure(
-        &e,
-        Kind::BucketAclsEnabled,
-        Severity::Medium,
-        Some(BUCKET),
-        None,
-    );
-    assert_mentions(&e, &["ownership controls were deleted"]);
+    fires(deleted, "ownership controls were deleted");
 }
 
 /// An Organizations record of a management account, shaped like the
