@@ -541,7 +541,8 @@ impl Timeline {
                 created,
                 ..
             } => {
-                if *created || *s3 == Some(false) {
+                let shown_s3 = s3.or(policy(policy_id).and_then(|p| p.s3));
+                if *created || shown_s3 == Some(false) {
                     return BTreeSet::new();
                 }
                 match policy(policy_id) {
