@@ -114,6 +114,19 @@ pub fn put_bucket_acl_record(event_id: &str, bucket: &str, acl: &str) -> serde_j
     })
 }
 
+/// Percent-encodes a key the way S3 Batch Operations hands it to Lambda
+/// (every byte but unreserved characters and `/`).
+pub fn batch_encode(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Every file below `dir`, recursively, in path order.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
