@@ -225,6 +225,18 @@ impl MotoServer {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// Points a child process's AWS SDK at this server (`AWS_ENDPOINT_URL`),
+    /// with dummy credentials, region us-east-1 and no profile: how the
+    /// tests run the `trailwatch` binary against moto.
+    pub fn aws_env<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+    }
+
     /// An AWS configuration with dummy credentials, region us-east-1, and
     /// every service's endpoint pointing at this server.
     pub async fn sdk_config(&self) -> SdkConfig {
