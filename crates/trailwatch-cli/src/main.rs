@@ -116,15 +116,16 @@ struct TimelineArgs {
     verify: bool,
     #[command(flatten)]
     keys: verify::KeyArgs,
-    /// Also fold the changes objects under DIR (walked recursively) or
-    /// s3://bucket/prefix/ (repeatable): what the Lambda wrote, with
+    /// Also fold the changes objects under DIR (walked recursively, its
+    /// .jsonl files) or s3://bucket/prefix/, or in FILE (one object, or a
+    /// --resume state) (repeatable): what the Lambda wrote, with
     /// TRAILWATCH_CHANGES_PREFIX, for each log file an S3 Batch Operations
     /// job read. The windows and verdicts are those a run over those log
     /// files gives. PATHs are then optional; log files the changes hold
     /// are not read again.
     #[arg(
         long = "changes",
-        value_name = "DIR|s3://BUCKET/PREFIX/",
+        value_name = "DIR|FILE|s3://BUCKET/PREFIX/",
         conflicts_with = "verify"
     )]
     changes: Vec<String>,
