@@ -628,6 +628,15 @@ def check_module_contract(d: Dir) -> list[str]:
         for r in s.get("resources", []):
             if r not in ("${local.log_files_arn}", "${statement.value}"):
                 p.append(f"function role reads {r}, outside <bucket>/<prefix>AWSLogs/*/CloudTrail/*")
+    # The map step: the function writes S3 objects only under changes_prefix
+    # (WriteChangesObjects, on local.changes_objects_arn, `<bucket>/<prefix>*`).
+    for s in _statements(doc):
+        if "s3:PutObject" in (s.get("actions") or []) and (s.get("sid"), s.get("resources")) != ("WriteChangesObjects", ["${statement.value}"]):
+            p.append(f"function role writes S3 objects in statement {s.get('sid')!r}, not only WriteChangesObjects under changes_prefix")
+    if not str(d.locals.get("changes_objects_arn", "")).endswith('[1]}*" : null}'):
+        p.append(f"local.changes_objects_arn is {d.locals.get('changes_objects_arn')!r}, not <bucket>/<prefix>* (or null)")
+    if "TRAILWATCH_CHANGES_PREFIX" not in env:
+        p.append("function environment lacks TRAILWATCH_CHANGES_PREFIX")
     # The trail ARN carries the trail owner (management account for an
     # organization trail), never simply the caller.
     if "${local.trail_account_id}" not in str(d.locals.get("trail_arn", "")):

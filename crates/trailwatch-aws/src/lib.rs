@@ -7,6 +7,7 @@
 //! nothing of AWS or async.
 
 mod alert;
+mod changes;
 mod clients;
 mod cloudtrail;
 mod eventbridge;
@@ -18,6 +19,7 @@ mod sinks;
 mod sns;
 
 pub use alert::{render, render_with, unreadable_log_finding, Alert, SnsFormat, MAX_SUBJECT_CHARS};
+pub use changes::{ChangesPrefix, FileRecord, LineError, PrefixError};
 pub use clients::{
     caller_account, eventbridge_client, load_sdk_config, s3_client, securityhub_client, sns_client,
 };

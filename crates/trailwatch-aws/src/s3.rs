@@ -14,7 +14,7 @@ use trailwatch_core::{FileScan, Limits, Scanner, Trust};
 /// (fastest); larger ones are streamed.
 const WHOLE_OBJECT_BYTES: i64 = 4 << 20;
 
-/// Why an object could not be fetched or listed.
+/// Why an object could not be fetched, listed or written.
 #[derive(Debug, Error)]
 pub enum FetchError {
     /// No such object (deleted after the notification, or never there).
@@ -60,7 +60,7 @@ pub enum FetchError {
 impl FetchError {
     /// The error for a failed `action` (the IAM action, e.g. `s3:GetObject`)
     /// on `s3://bucket/key`, in words a person can act on.
-    fn from_sdk<E>(
+    pub(crate) fn from_sdk<E>(
         bucket: &str,
         key: &str,
         action: &str,

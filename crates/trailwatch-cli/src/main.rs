@@ -3,6 +3,7 @@
 //! A thin binary over `trailwatch-core`: argument parsing, file discovery,
 //! the worker pool, progress, output and exit status.
 
+mod changes;
 mod discover;
 mod gen;
 mod output;
@@ -17,7 +18,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::discover::{Day, Filter};
 use crate::output::Format;
@@ -115,6 +116,19 @@ struct TimelineArgs {
     verify: bool,
     #[command(flatten)]
     keys: verify::KeyArgs,
+    /// Also fold the changes objects under DIR (walked recursively, its
+    /// .jsonl files) or s3://bucket/prefix/, or in FILE (one object, or a
+    /// --resume state) (repeatable): what the Lambda wrote, with
+    /// TRAILWATCH_CHANGES_PREFIX, for each log file an S3 Batch Operations
+    /// job read. The windows and verdicts are those a run over those log
+    /// files gives. PATHs are then optional; log files the changes hold
+    /// are not read again.
+    #[arg(
+        long = "changes",
+        value_name = "DIR|FILE|s3://BUCKET/PREFIX/",
+        conflicts_with = "verify"
+    )]
+    changes: Vec<String>,
 }
 
 #[derive(Args)]
@@ -203,6 +217,7 @@ fn replay_command(
     args: ReplayArgs,
     kind: ViewKind,
     verify: Option<verify::KeyArgs>,
+    changes: Vec<String>,
 ) -> anyhow::Result<ExitCode> {
     let jobs = args
         .jobs
@@ -220,6 +235,7 @@ fn replay_command(
         security_hub: args.security_hub,
         event_bus: sinks::event_bus(args.event_bus),
         confirm: args.confirm,
+        changes,
     };
     let view = View {
         kind,
@@ -234,7 +250,18 @@ fn timeline_command(args: TimelineArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("--public-keys and --fetch-public-keys go with --verify");
     }
     let verify = args.verify.then_some(args.keys);
-    replay_command(args.replay, ViewKind::Timeline, verify)
+    replay_command(args.replay, ViewKind::Timeline, verify, args.changes)
+}
+
+/// Parses the arguments. `timeline` shares replay's arguments, but its
+/// PATHs may be left out when `--changes` gives what to fold.
+fn parse_cli() -> Cli {
+    let command = Cli::command().mut_subcommand("timeline", |timeline| {
+        timeline.mut_arg("paths", |paths| {
+            paths.required(false).required_unless_present("changes")
+        })
+    });
+    Cli::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
 }
 
 fn main() -> ExitCode {
@@ -248,9 +275,9 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(QUIET_SDK_LOGS)),
         )
         .init();
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
-        Command::Replay(args) => replay_command(args, ViewKind::Findings, None),
+        Command::Replay(args) => replay_command(args, ViewKind::Findings, None, Vec::new()),
         Command::Timeline(args) => timeline_command(args),
         Command::Scan(args) => {
             let view = View {

@@ -7,6 +7,10 @@
 //! flight are read twice. A line that is not of this form (a state file
 //! from an older trailwatch, which listed only names) is not trusted: that
 //! file is read again.
+//!
+//! A line is a [`FileRecord`] (`trailwatch-aws`), the same line the Lambda
+//! writes as a changes object (`TRAILWATCH_CHANGES_PREFIX`), so `timeline
+//! --changes` also folds a state file.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
@@ -14,24 +18,8 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::{Deserialize, Serialize};
-use trailwatch_core::access::Requests;
-use trailwatch_core::change::Change;
-use trailwatch_core::{FileScan, Finding};
-
-/// What one finished file contributed.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct FileRecord {
-    /// The file, as trailwatch names it.
-    pub log_file: String,
-    /// Its findings, before verdicts.
-    pub findings: Vec<Finding>,
-    /// Its permission changes.
-    pub changes: Vec<Change>,
-    /// Its anonymous and presigned requests. Required: a line from before
-    /// they were recorded is not trusted, and its file is read again.
-    pub requests: Vec<Requests>,
-}
+use trailwatch_aws::FileRecord;
+use trailwatch_core::FileScan;
 
 /// An open state file.
 pub struct ResumeState {
@@ -91,14 +79,9 @@ impl ResumeState {
         if scan.log_file == "-" {
             return Ok(());
         }
-        let record = FileRecord {
-            log_file: scan.log_file.clone(),
-            findings: scan.findings.clone(),
-            changes: scan.changes.clone(),
-            requests: scan.requests.clone(),
-        };
-        let mut line = serde_json::to_string(&record).context("encoding the resume state")?;
-        line.push('\n');
+        let line = FileRecord::of(scan)
+            .to_line()
+            .context("encoding the resume state")?;
         self.file
             .write_all(line.as_bytes())
             .and_then(|()| self.file.flush())

@@ -46,6 +46,9 @@ pub struct Remote {
     pub event_bus: Option<String>,
     /// `--confirm`: ask S3 whether each finding's bucket is public now.
     pub confirm: bool,
+    /// `timeline --changes`: changes objects to fold with what is read
+    /// (directories, files or `s3://bucket/prefix/`).
+    pub changes: Vec<String>,
 }
 
 /// The AWS side of a replay, built only when an input or option needs it.
@@ -58,7 +61,10 @@ struct Aws {
 
 impl Aws {
     fn connect(inputs: &[String], remote: &Remote, allowlist: &Allowlist) -> Result<Option<Aws>> {
-        let wants_s3 = inputs.iter().any(|i| i.starts_with("s3://"));
+        let wants_s3 = inputs
+            .iter()
+            .chain(&remote.changes)
+            .any(|i| i.starts_with("s3://"));
         if !wants_s3 && !crate::sinks::wanted(remote) && !remote.confirm {
             return Ok(None);
         }
@@ -162,8 +168,8 @@ pub fn run_replay(
         None => (None, Done::default()),
     };
     let Done {
-        files: already_done,
-        records: earlier,
+        files: mut already_done,
+        records: mut earlier,
         ignored_lines,
     } = done;
     if ignored_lines > 0 {
@@ -192,9 +198,6 @@ pub fn run_replay(
         .as_ref()
         .map(|keys| (inputs.clone(), filter.clone(), keys.clone()));
     let progress = progress_bar(common.no_progress || common.quiet);
-    let layout = output::TableLayout::detect(&inputs);
-    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout)
-        .with_aliases(allowlist.account_aliases().clone());
     let aws = Aws::connect(&inputs, &remote, &allowlist)?;
     let s3 = aws.as_ref().and_then(|a| a.s3.clone());
     let jobs = if s3.is_some() {
@@ -202,6 +205,39 @@ pub fn run_replay(
     } else {
         jobs
     };
+    // Changes objects fold as the resume state's records do: their log
+    // files are not read again.
+    let mut failed = Vec::new();
+    let gathered = (!remote.changes.is_empty()).then(|| {
+        crate::changes::gather(
+            &remote.changes,
+            s3.as_ref(),
+            remote.s3_concurrency,
+            &filter,
+            &already_done,
+        )
+    });
+    if let Some(gathered) = &gathered {
+        for error in &gathered.errors {
+            let message = printable(&format!("--changes: {error}")).into_owned();
+            eprintln!("trailwatch: error: {message}");
+            failed.push(message);
+        }
+    }
+    // The table names folded log files relative to their bucket, as a
+    // replay of that bucket would.
+    let mut layout_inputs = inputs.clone();
+    let gathered = gathered.map(|mut g| {
+        layout_inputs.extend(crate::changes::bucket_roots(&g.records));
+        for record in std::mem::take(&mut g.records) {
+            already_done.insert(record.log_file.clone());
+            earlier.push(record);
+        }
+        g
+    });
+    let layout = output::TableLayout::detect(&layout_inputs);
+    let mut printer = Printer::new(format, io::BufWriter::new(stdout.lock()), layout)
+        .with_aliases(allowlist.account_aliases().clone());
     let interrupted = interrupt_flag();
     let plan = replay::Plan {
         inputs,
@@ -213,12 +249,18 @@ pub fn run_replay(
         already_done,
         stop: interrupted.clone(),
     };
-    let mut failed = Vec::new();
     let mut skipped = Vec::new();
     let mut findings = Vec::new();
     let mut changes = Vec::new();
     let mut requests = RequestLog::new();
     for record in earlier {
+        // A changes object of a file the Lambda could not read to its end:
+        // reported as a replay reports it, what was read still folded.
+        if let Some(error) = &record.error {
+            let message = printable(error).into_owned();
+            eprintln!("trailwatch: error: {message}");
+            failed.push(message);
+        }
         findings.extend(record.findings);
         changes.extend(record.changes);
         record.requests.into_iter().for_each(|r| requests.add(r));
@@ -408,11 +450,24 @@ pub fn run_replay(
         if let Some(bus) = &remote.event_bus {
             summary.push_str(&format!("events put on {bus}: {}\n", alerted.event_bridge));
         }
-        if totals.resumed > 0 {
+        if let Some(g) = &gathered {
             summary.push_str(&format!(
-                "already done in an earlier run (--resume): {} files\n",
-                totals.resumed
+                "folded from changes objects (--changes): {} objects, {} unreadable; \
+                 {} repeated log files and {} pruned by --since/--until/--account/--region left out, \
+                 {} objects not .jsonl\n",
+                g.objects,
+                g.errors.len(),
+                g.repeated,
+                g.pruned,
+                g.ignored
             ));
+        }
+        if totals.resumed > 0 {
+            let done = match &gathered {
+                Some(_) => "already folded (--resume or --changes), not read again",
+                None => "already done in an earlier run (--resume)",
+            };
+            summary.push_str(&format!("{done}: {} files\n", totals.resumed));
         }
         if was_interrupted {
             summary.push_str(&match &remote.resume {

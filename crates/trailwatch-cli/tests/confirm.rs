@@ -25,15 +25,11 @@ fn put_policy_record(id: &str, bucket: &str) -> Value {
 }
 
 fn replay(moto: &MotoServer, dir: &std::path::Path, args: &[&str]) -> String {
-    let output = Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+    let output = moto
+        .aws_env(&mut Command::new(env!("CARGO_BIN_EXE_trailwatch")))
         .arg("replay")
         .arg(dir)
         .args(args)
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .env_remove("TRAILWATCH_CONFIRM_ROLE")
         .output()
         .unwrap();

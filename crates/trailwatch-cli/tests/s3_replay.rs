@@ -39,14 +39,9 @@ async fn upload_archive(s3: &aws_sdk_s3::Client, prefix: &str) -> usize {
 }
 
 fn trailwatch(moto: &MotoServer, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_trailwatch"))
+    moto.aws_env(&mut Command::new(env!("CARGO_BIN_EXE_trailwatch")))
         .args(args)
         .current_dir(workspace_root())
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .output()
         .unwrap()
 }

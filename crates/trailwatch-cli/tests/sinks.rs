@@ -13,14 +13,9 @@ use trailwatch_testkit::{workspace_root, MotoServer};
 
 fn trailwatch(moto: &MotoServer, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trailwatch"));
-    command
+    moto.aws_env(&mut command)
         .args(args)
         .current_dir(workspace_root())
-        .env("AWS_ENDPOINT_URL", moto.endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
         .env_remove("TRAILWATCH_EVENT_BUS");
     for (k, v) in env {
         command.env(k, v);

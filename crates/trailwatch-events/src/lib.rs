@@ -381,14 +381,37 @@ fn hex(digit: u8) -> Option<u8> {
 
 /// Whether a key is a CloudTrail log file (not a digest, insight or other object).
 pub fn is_cloudtrail_log(key: &str) -> Result<(), &'static str> {
+    log_under_cloudtrail(key)?;
+    if !key.ends_with(".json.gz") {
+        Err("not a .json.gz file")
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether a key an S3 Batch Operations task names is a log file to read:
+/// what [`is_cloudtrail_log`] accepts, and an uncompressed `.json` copy too.
+/// A Batch job replays an archive, so it reads the files `trailwatch
+/// replay` reads (and its changes objects fold into what a replay gives);
+/// a notification, for a file just written, is trusted only with the
+/// `.json.gz` names CloudTrail writes.
+pub fn is_replayed_log(key: &str) -> Result<(), &'static str> {
+    log_under_cloudtrail(key)?;
+    if !key.ends_with(".json.gz") && !key.ends_with(".json") {
+        Err("not a .json or .json.gz file")
+    } else {
+        Ok(())
+    }
+}
+
+/// A key under `CloudTrail/`, not a digest or Insights file.
+fn log_under_cloudtrail(key: &str) -> Result<(), &'static str> {
     if key.contains("/CloudTrail-Digest/") {
         Err("a CloudTrail digest file")
     } else if key.contains("/CloudTrail-Insight/") {
         Err("a CloudTrail Insights file")
     } else if !key.contains("/CloudTrail/") {
         Err("not under a CloudTrail/ prefix")
-    } else if !key.ends_with(".json.gz") {
-        Err("not a .json.gz file")
     } else {
         Ok(())
     }
@@ -422,6 +445,12 @@ mod tests {
                 .is_err()
         );
         assert!(is_cloudtrail_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json").is_err());
+        assert!(is_replayed_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json").is_ok());
+        assert!(is_replayed_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.json.gz").is_ok());
+        assert!(
+            is_replayed_log("AWSLogs/1/CloudTrail-Digest/us-east-1/2024/01/01/x.json").is_err()
+        );
+        assert!(is_replayed_log("AWSLogs/1/CloudTrail/us-east-1/2024/01/01/x.txt").is_err());
         assert!(is_cloudtrail_log("other/x.json.gz").is_err());
     }
 

@@ -4,6 +4,15 @@
 //! it through `trailwatch-core` and publishes one SNS alert per finding
 //! (and, when configured, a Security Hub finding and an EventBridge event).
 //!
+//! The map step: with `TRAILWATCH_CHANGES_PREFIX` set, each log file an S3
+//! Batch Operations task reads also gets its changes object there (its
+//! findings before verdicts, permission changes and request counts, one
+//! JSON line at `<prefix><bucket>/<key>.jsonl`), so that `trailwatch
+//! timeline --changes` folds an archive read by many concurrent Lambdas
+//! into the windows and verdicts one local run gives. Notifications write
+//! none: they alert on one new file each, and a failed write would have
+//! them retried, their alerts sent again.
+//!
 //! Error semantics, so that no alert is lost and nothing loops forever:
 //! - a transient S3 or SNS failure fails the invocation (or the SQS message,
 //!   or the Batch task, as `TemporaryFailure`), so it is retried;
@@ -24,8 +33,8 @@ use lambda_runtime::LambdaEvent;
 use serde_json::{json, Value};
 use thiserror::Error;
 use trailwatch_aws::{
-    scan_object, unreadable_log_finding, DeliveryError, EventBridge, FetchError, Route,
-    RouteOverride, SecurityHub, Sink, Sinks, SnsAlerter, Target,
+    scan_object, unreadable_log_finding, ChangesPrefix, DeliveryError, EventBridge, FetchError,
+    FileRecord, Route, RouteOverride, SecurityHub, Sink, Sinks, SnsAlerter, Target,
 };
 use trailwatch_core::change::Change;
 use trailwatch_core::ending::Ending;
@@ -33,7 +42,7 @@ use trailwatch_core::{exposure, Allowlist, Exposure, Limits, ScanError};
 
 pub use settings::{AllowlistSource, Settings, SettingsError, SinkSettings};
 
-use crate::events::{classify, is_cloudtrail_log, BatchJob, ObjectRef, Trigger};
+use crate::events::{classify, is_cloudtrail_log, is_replayed_log, BatchJob, ObjectRef, Trigger};
 
 /// Everything built once per container and shared by invocations.
 pub struct App {
@@ -48,6 +57,8 @@ pub struct App {
     confirmer: Option<trailwatch_confirm::Confirmer>,
     /// `TRAILWATCH_ALERT_LATENT`: alert latent findings (default true).
     alert_latent: bool,
+    /// `TRAILWATCH_CHANGES_PREFIX`: where Batch tasks write changes objects.
+    changes: Option<ChangesPrefix>,
 }
 
 impl App {
@@ -96,6 +107,7 @@ impl App {
                 .confirm
                 .map(|c| trailwatch_confirm::Confirmer::new(sdk, c)),
             alert_latent: settings.alert_latent,
+            changes: settings.changes,
         })
     }
 }
@@ -163,6 +175,18 @@ enum Retry {
     Read(ScanError),
     #[error(transparent)]
     Deliver(#[from] DeliveryError),
+    #[error("writing the changes object: {0}")]
+    Write(FetchError),
+}
+
+/// What named the object: the map step (changes objects, `.json` copies)
+/// is the Batch Operations replay's alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// An S3, SQS, SNS or EventBridge notification.
+    Notification,
+    /// An S3 Batch Operations task.
+    Batch,
 }
 
 /// What became of one object.
@@ -198,7 +222,7 @@ async fn handle_event(
             let mut failures = Vec::new();
             let mut handled = 0;
             for object in &objects {
-                match process(app, object).await {
+                match process(app, object, Source::Notification).await {
                     Ok(_) => handled += 1,
                     Err(e) => failures.push(e.to_string()),
                 }
@@ -222,7 +246,7 @@ async fn handle_event(
                     Ok(objects) => {
                         let mut first_failure = None;
                         for object in &objects {
-                            if let Err(e) = process(app, object).await {
+                            if let Err(e) = process(app, object, Source::Notification).await {
                                 first_failure.get_or_insert(e.to_string());
                             }
                         }
@@ -250,7 +274,7 @@ async fn batch(app: &App, job: BatchJob) -> S3BatchJobResponse {
     for task in job.tasks {
         let (code, text) = match task.object {
             Err(e) => ("PermanentFailure", e.to_string()),
-            Ok(object) => match process(app, &object).await {
+            Ok(object) => match process(app, &object, Source::Batch).await {
                 Ok(Handled::Scanned) => ("Succeeded", "scanned".to_owned()),
                 Ok(Handled::Skipped(why)) => ("Succeeded", format!("skipped: {why}")),
                 Ok(Handled::Refused) => (
@@ -273,8 +297,8 @@ async fn batch(app: &App, job: BatchJob) -> S3BatchJobResponse {
 }
 
 /// Reads one object and alerts on what it holds.
-async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
-    let handled = process_object(app, object).await;
+async fn process(app: &App, object: &ObjectRef, source: Source) -> Result<Handled, Retry> {
+    let handled = process_object(app, object, source).await;
     metrics::record(match &handled {
         Ok(Handled::Scanned) => metrics::Outcome::Scanned,
         Ok(Handled::Skipped(_)) => metrics::Outcome::Skipped,
@@ -283,7 +307,7 @@ async fn process(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
     handled
 }
 
-async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry> {
+async fn process_object(app: &App, object: &ObjectRef, source: Source) -> Result<Handled, Retry> {
     let ObjectRef { bucket, key, .. } = object;
     if let Some(allowed) = &app.allowed_buckets {
         if !allowed.iter().any(|b| b == bucket) {
@@ -291,22 +315,21 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
             return Ok(Handled::Refused);
         }
     }
-    if let Err(why) = is_cloudtrail_log(key) {
+    let is_log = match source {
+        Source::Notification => is_cloudtrail_log(key),
+        Source::Batch => is_replayed_log(key),
+    };
+    if let Err(why) = is_log {
         tracing::info!(%bucket, %key, why, "not a CloudTrail log file; skipped");
         return Ok(Handled::Skipped(why));
     }
     let started = Instant::now();
+    // The key read: the other reading of it when the first does not exist.
+    let mut read_key = key.as_str();
     let fetched = match scan_object(&app.s3, bucket, key, app.limits, app.allowlist.trust()).await {
         Err(FetchError::NotFound { .. }) if object.alternate_key.is_some() => {
-            let alternate = object.alternate_key.as_deref().unwrap_or_default();
-            scan_object(
-                &app.s3,
-                bucket,
-                alternate,
-                app.limits,
-                app.allowlist.trust(),
-            )
-            .await
+            read_key = object.alternate_key.as_deref().unwrap_or_default();
+            scan_object(&app.s3, bucket, read_key, app.limits, app.allowlist.trust()).await
         }
         other => other,
     };
@@ -337,6 +360,25 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     if unlisted > 0 {
         tracing::error!(%bucket, %key, unlisted, "more records skipped than are listed");
     }
+    // The map step: the file's contribution to the archive's fold, written
+    // before its alerts go out and whatever becomes of them (both are
+    // reported; a retried task overwrites the object).
+    let written = match (&app.changes, source) {
+        (Some(prefix), Source::Batch) => {
+            let record = FileRecord::of(&scan);
+            let written = prefix.put(&app.s3, bucket, read_key, &record).await;
+            match &written {
+                Ok(uri) => {
+                    tracing::info!(%bucket, key = %read_key, changes_object = %uri, "changes object written")
+                }
+                Err(e) => {
+                    tracing::error!(%bucket, key = %read_key, error = %e, "cannot write the changes object; will be retried")
+                }
+            }
+            Some(written)
+        }
+        _ => None,
+    };
     // In the Lambda the file alone is the archive: its changes, in time
     // order, decide its findings' verdicts.
     let mut findings = scan.findings;
@@ -390,6 +432,9 @@ async fn process_object(app: &App, object: &ObjectRef) -> Result<Handled, Retry>
     let archived_earlier = Box::pin(app.sinks.archive_ended(&endings, &alerts)).await;
     delivered?;
     let archived_earlier = archived_earlier?;
+    if let Some(written) = written {
+        written.map_err(Retry::Write)?;
+    }
     metrics::findings(alerts.iter().map(|f| f.kind.as_str()));
     tracing::info!(
         %bucket,

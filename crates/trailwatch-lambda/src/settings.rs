@@ -1,7 +1,7 @@
 //! The function's configuration, from its environment.
 
 use thiserror::Error;
-use trailwatch_aws::{RouteOverride, Sink, SnsFormat};
+use trailwatch_aws::{ChangesPrefix, RouteOverride, Sink, SnsFormat};
 use trailwatch_core::Limits;
 
 use crate::metrics::MetricsSettings;
@@ -50,6 +50,11 @@ pub struct Settings {
     /// grant neutralised by a setting), as the records or the live check
     /// found them. Default true.
     pub alert_latent: bool,
+    /// `TRAILWATCH_CHANGES_PREFIX` (`s3://bucket/prefix/`): the map step.
+    /// Each log file an S3 Batch Operations task reads also gets its
+    /// changes object there, for `trailwatch timeline --changes` to fold.
+    /// Unset: none is written.
+    pub changes: Option<ChangesPrefix>,
 }
 
 /// Where findings go besides the SNS topic, and which ones.
@@ -170,6 +175,13 @@ impl Settings {
         let sinks = sink_settings(&lookup)?;
         let confirm = confirm_settings(&get)?;
         let alert_latent = boolean(&get, "TRAILWATCH_ALERT_LATENT", true)?;
+        let changes = get("TRAILWATCH_CHANGES_PREFIX")
+            .map(|uri| uri.parse())
+            .transpose()
+            .map_err(|e: trailwatch_aws::PrefixError| SettingsError::Invalid {
+                name: "TRAILWATCH_CHANGES_PREFIX",
+                problem: e.to_string(),
+            })?;
         if let Some(function_name) = get("AWS_LAMBDA_FUNCTION_NAME") {
             metrics.function_name = function_name;
         }
@@ -183,6 +195,7 @@ impl Settings {
             sinks,
             confirm,
             alert_latent,
+            changes,
         })
     }
 }
@@ -372,6 +385,25 @@ mod tests {
             let err = settings(&[topic, (name, bad)]).unwrap_err();
             assert!(err.to_string().starts_with(name), "{err}");
         }
+    }
+
+    #[test]
+    fn changes_prefix() {
+        let topic = ("SNS_TOPIC_ARN", "arn:aws:sns:us-east-1:111122223333:t");
+        assert_eq!(settings(&[topic]).unwrap().changes, None);
+        let s = settings(&[topic, ("TRAILWATCH_CHANGES_PREFIX", "s3://map/changes/")]).unwrap();
+        let changes = s.changes.expect("set");
+        assert_eq!(
+            (changes.bucket.as_str(), changes.prefix.as_str()),
+            ("map", "changes/")
+        );
+        let err =
+            settings(&[topic, ("TRAILWATCH_CHANGES_PREFIX", "s3://map/changes")]).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("TRAILWATCH_CHANGES_PREFIX: `s3://map/changes` is not"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 use trailwatch_core::text::printable;
+use trailwatch_testkit::batch_encode;
 use trailwatch_testkit::http::HttpCollector;
 
 #[tokio::test]
@@ -395,6 +396,130 @@ async fn eventbridge_and_s3_batch_operations() {
         &stack.alerts().await,
         &stack.bucket,
         &[(ORG_OBJECTS, ORG_OBJECTS)],
+    );
+}
+
+/// The map step: with `TRAILWATCH_CHANGES_PREFIX`, a Batch task also writes
+/// its log file's changes object (the file's own contribution to the fold,
+/// as the command line's resume state records it), and its alerts go out as
+/// without it. A write that fails makes the task a `TemporaryFailure`
+/// naming the object; the alerts still go out. Notifications write none.
+#[tokio::test]
+async fn batch_tasks_write_changes_objects() {
+    let moto = MotoServer::start();
+    let stack = Stack::new(&moto, "changes").await;
+    stack.upload_log(PROD_HEADERS).await;
+    let map = "map-changes";
+    stack
+        .s3
+        .create_bucket()
+        .bucket(map)
+        .send()
+        .await
+        .expect("CreateBucket");
+    let job = |task: &str| {
+        json!({
+            "invocationSchemaVersion": "2.0",
+            "invocationId": "bWFwLXN0ZXA",
+            "job": { "id": "7e1b2c3d-0000-4000-8000-000000000011" },
+            "tasks": [{ "taskId": task, "s3Key": batch_encode(PROD_HEADERS), "s3VersionId": null, "s3Bucket": stack.bucket }]
+        })
+    };
+
+    let app = stack
+        .app(&[("TRAILWATCH_CHANGES_PREFIX", &format!("s3://{map}/org/"))])
+        .await;
+    let response = invoke(&app, job("written"))
+        .await
+        .expect("a Batch response");
+    assert_eq!(
+        result_codes(&response),
+        vec![("written".to_owned(), "Succeeded".to_owned())]
+    );
+    assert_findings(
+        &stack.alerts().await,
+        &stack.bucket,
+        &[(PROD_HEADERS, PROD_HEADERS)],
+    );
+    let key = format!("org/{}/{PROD_HEADERS}.jsonl", stack.bucket);
+    let object = stack
+        .s3
+        .get_object()
+        .bucket(map)
+        .key(&key)
+        .send()
+        .await
+        .expect("the changes object");
+    let text = String::from_utf8(
+        object
+            .body
+            .collect()
+            .await
+            .expect("a body")
+            .into_bytes()
+            .to_vec(),
+    )
+    .expect("UTF-8");
+    let records = trailwatch_aws::FileRecord::parse_lines(&text).expect("changes lines");
+    let bytes = std::fs::read(fixture(&format!("logs/{PROD_HEADERS}"))).expect("the fixture");
+    let log_file = format!("s3://{}/{PROD_HEADERS}", stack.bucket);
+    let scan = trailwatch_core::Scanner::new(trailwatch_core::Limits::default())
+        .scan_bytes(&log_file, &bytes);
+    assert_eq!(records, vec![trailwatch_aws::FileRecord::of(&scan)]);
+    assert!(!records[0].changes.is_empty() && !records[0].findings.is_empty());
+
+    // Notifications do not write: the object stays as the task wrote it.
+    stack
+        .s3
+        .delete_object()
+        .bucket(map)
+        .key(&key)
+        .send()
+        .await
+        .expect("DeleteObject");
+    let (_, notifications) = stack.s3_notifications().await;
+    let response = invoke(&app, sqs_event(&stack.notifications, &[&notifications[0]]))
+        .await
+        .expect("an SQS batch response");
+    assert_eq!(batch_item_failures(&response), Vec::<String>::new());
+    assert_findings(
+        &stack.alerts().await,
+        &stack.bucket,
+        &[(PROD_HEADERS, PROD_HEADERS)],
+    );
+    let listed = stack
+        .s3
+        .list_objects_v2()
+        .bucket(map)
+        .send()
+        .await
+        .expect("ListObjectsV2");
+    assert_eq!(listed.key_count(), Some(0));
+
+    // A prefix in a bucket that does not exist: the write fails, the task
+    // is retried, its reason names the object; the alerts still go out.
+    let app = stack
+        .app(&[("TRAILWATCH_CHANGES_PREFIX", "s3://no-such-map-bucket/org/")])
+        .await;
+    let response = invoke(&app, job("failed")).await.expect("a Batch response");
+    assert_eq!(
+        result_codes(&response),
+        vec![("failed".to_owned(), "TemporaryFailure".to_owned())]
+    );
+    let reason = response["results"][0]["resultString"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        reason.starts_with(&format!(
+            "writing the changes object: s3://no-such-map-bucket/org/{}/{PROD_HEADERS}.jsonl: ",
+            stack.bucket
+        )),
+        "{reason}"
+    );
+    assert_findings(
+        &stack.alerts().await,
+        &stack.bucket,
+        &[(PROD_HEADERS, PROD_HEADERS)],
     );
 }
 

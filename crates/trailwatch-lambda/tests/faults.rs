@@ -9,7 +9,7 @@ use aws_sdk_iam::Client as IamClient;
 use common::*;
 use serde_json::{json, Value};
 use trailwatch_testkit::proxy::SnsFaultProxy;
-use trailwatch_testkit::{sdk_config_at, sdk_config_routed};
+use trailwatch_testkit::{batch_encode, sdk_config_at, sdk_config_routed};
 
 #[tokio::test]
 async fn missing_object_is_alerted_and_not_retried() {

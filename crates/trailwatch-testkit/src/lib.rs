@@ -114,6 +114,19 @@ pub fn put_bucket_acl_record(event_id: &str, bucket: &str, acl: &str) -> serde_j
     })
 }
 
+/// Percent-encodes a key the way S3 Batch Operations hands it to Lambda
+/// (every byte but unreserved characters and `/`).
+pub fn batch_encode(key: &str) -> String {
+    key.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Every file below `dir`, recursively, in path order.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -210,6 +223,18 @@ impl MotoServer {
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Points a child process's AWS SDK at this server (`AWS_ENDPOINT_URL`),
+    /// with dummy credentials, region us-east-1 and no profile: how the
+    /// tests run the `trailwatch` binary against moto.
+    pub fn aws_env<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command
+            .env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
     }
 
     /// An AWS configuration with dummy credentials, region us-east-1, and

@@ -7,6 +7,8 @@
 # publish: the alert topic (PublishBatch is authorized by sns:Publish), with
 #          the topic's key; with enable_security_hub, BatchImportFindings on
 #          the account's default product; with event_bus, PutEvents on it
+# write:   with changes_prefix, PutObject under that prefix only (the changes
+#          objects of S3 Batch Operations tasks)
 # consume: its own queue; send: its own dead-letter queue
 # logs:    its own log group
 # X-Ray:   only with enable_xray; PutTraceSegments/PutTelemetryRecords have no
@@ -81,6 +83,18 @@ data "aws_iam_policy_document" "function" {
     content {
       sid       = "ReadAllowlistObject"
       actions   = ["s3:GetObject"]
+      resources = [statement.value]
+    }
+  }
+
+  # changes_prefix: the map step writes one changes object per log file a
+  # Batch Operations task reads, under that prefix only.
+  dynamic "statement" {
+    for_each = local.changes_objects_arn == null ? [] : [local.changes_objects_arn]
+
+    content {
+      sid       = "WriteChangesObjects"
+      actions   = ["s3:PutObject"]
       resources = [statement.value]
     }
   }

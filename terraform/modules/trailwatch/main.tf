@@ -111,6 +111,11 @@ locals {
   config_s3_match      = var.trailwatch_config == null ? [] : regexall("^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.+)$", var.trailwatch_config)
   config_s3_object_arn = length(local.config_s3_match) == 1 ? "arn:${local.partition}:s3:::${local.config_s3_match[0][0]}/${local.config_s3_match[0][1]}" : null
 
+  # changes_prefix s3://bucket/prefix/: the role may write objects under
+  # exactly that prefix (the map step's changes objects), nothing else.
+  changes_match       = var.changes_prefix == "" ? [] : regexall("^s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(.*)$", var.changes_prefix)
+  changes_objects_arn = length(local.changes_match) == 1 ? "arn:${local.partition}:s3:::${local.changes_match[0][0]}/${local.changes_match[0][1]}*" : null
+
   function_name  = var.name
   log_group_name = "/aws/lambda/${var.name}"
 
@@ -136,6 +141,7 @@ locals {
     var.confirm.enabled && var.confirm.role_name != null ? { TRAILWATCH_CONFIRM_ROLE = "arn:${local.partition}:iam::{account}:role/${var.confirm.role_name}" } : {},
     var.confirm.enabled && var.confirm.external_id != null ? { TRAILWATCH_CONFIRM_EXTERNAL_ID = var.confirm.external_id } : {},
     var.confirm.alert_latent ? {} : { TRAILWATCH_ALERT_LATENT = "false" },
+    var.changes_prefix == "" ? {} : { TRAILWATCH_CHANGES_PREFIX = var.changes_prefix },
   )
 
   # Security Hub takes findings from the caller's own default product only.

@@ -828,3 +828,15 @@ variable "confirm" {
     error_message = "confirm.external_id must be 2-1224 of A-Z a-z 0-9 + = , . @ : / - (the STS external ID alphabet)."
   }
 }
+
+variable "changes_prefix" {
+  description = "TRAILWATCH_CHANGES_PREFIX, the map step at organization scale: an s3://bucket/prefix/ URI (or s3://bucket/) under which each log file an S3 Batch Operations job replays through the function gets its changes object, `<prefix><trail bucket>/<log key>.jsonl` (the file's findings before verdicts, permission changes and anonymous and presigned request counts; a retried task overwrites it). `trailwatch timeline --changes s3://bucket/prefix/` folds them into the windows and verdicts one local run over those log files gives. Grants s3:PutObject under that prefix only; a bucket encrypted with a customer managed KMS key must also let the role use the key. Notifications write none. Keep it outside the trail's log prefix. Empty: off."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.changes_prefix == "" || can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/([^/].*/)?$", var.changes_prefix))
+    error_message = "changes_prefix must be empty, s3://bucket/ or s3://bucket/prefix/ (a bucket name, and a prefix ending in /)."
+  }
+}

@@ -634,19 +634,6 @@ pub fn assert_unreadable(
     f.reason.clone()
 }
 
-/// Percent-encodes a key the way S3 Batch Operations hands it to Lambda
-/// (every byte but unreserved characters and `/`).
-pub fn batch_encode(key: &str) -> String {
-    key.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Reads a shipped event payload.
 pub fn event_fixture(name: &str) -> Value {
     let path = fixture(&format!("events/{name}"));
