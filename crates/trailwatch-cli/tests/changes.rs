@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use lambda_runtime::{Context, LambdaEvent};
 use serde_json::{json, Value};
 use trailwatch_lambda::{App, Settings};
-use trailwatch_testkit::{batch_encode, files_under, fixture, workspace_root, MotoServer};
+use trailwatch_testkit::{batch_encode, fixture, upload_fixture_logs, workspace_root, MotoServer};
 
 const TRAIL: &str = "trail-map";
 const MAP: &str = "map-changes";
@@ -103,25 +103,7 @@ async fn changes_objects_fold_into_the_windows_of_a_local_run() {
     }
     // The whole archive, digests and Insights files too, as an inventory
     // manifest of the trail bucket lists it.
-    let root = workspace_root().join("fixtures/logs");
-    let mut archive = Vec::new();
-    for file in files_under(&root) {
-        let key = file
-            .strip_prefix(&root)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(&file).unwrap());
-        s3.put_object()
-            .bucket(TRAIL)
-            .key(&key)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        archive.push(key);
-    }
+    let archive = upload_fixture_logs(&s3, TRAIL, "").await;
     let topic = aws_sdk_sns::Client::new(&sdk)
         .create_topic()
         .name("map-alerts")

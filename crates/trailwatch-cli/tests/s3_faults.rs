@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use trailwatch_testkit::s3proxy::S3FaultProxy;
 use trailwatch_testkit::{
-    files_under, finding_keys, oracle, workspace_root, FindingKey, MotoServer,
+    finding_keys, oracle, upload_fixture_logs, workspace_root, FindingKey, MotoServer,
 };
 
 const BUCKET: &str = "faulty-trail";
@@ -23,29 +23,11 @@ async fn upload(moto: &MotoServer) -> Vec<String> {
             .build(),
     );
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
-    let root = workspace_root().join("fixtures/logs");
-    let files = files_under(&root);
-    let mut logs = Vec::new();
-    for file in files {
-        let key = file
-            .strip_prefix(&root)
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_owned();
-        let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(&file).unwrap());
-        s3.put_object()
-            .bucket(BUCKET)
-            .key(&key)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        if key.contains("/CloudTrail/") && !key.contains(' ') {
-            logs.push(key);
-        }
-    }
-    logs
+    upload_fixture_logs(&s3, BUCKET, "")
+        .await
+        .into_iter()
+        .filter(|key| key.contains("/CloudTrail/") && !key.contains(' '))
+        .collect()
 }
 
 fn trailwatch(endpoint: &str, args: &[&str]) -> Output {

@@ -4,38 +4,17 @@
 //! moto topic whose SQS subscriber receives the alerts.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+
 use std::process::{Command, Output};
 
-use trailwatch_testkit::{workspace_root, MotoServer};
+use trailwatch_testkit::{upload_fixture_logs, workspace_root, MotoServer};
 
 const BUCKET: &str = "trail-archive";
-
-fn log_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    out.extend(trailwatch_testkit::files_under(dir));
-}
 
 /// Uploads fixtures/logs under `prefix` in the bucket; returns how many objects.
 async fn upload_archive(s3: &aws_sdk_s3::Client, prefix: &str) -> usize {
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
-    let root = workspace_root().join("fixtures/logs");
-    let mut files = Vec::new();
-    log_files(&root, &mut files);
-    for file in &files {
-        let key = format!(
-            "{prefix}{}",
-            file.strip_prefix(&root).unwrap().to_str().unwrap()
-        );
-        let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(file).unwrap());
-        s3.put_object()
-            .bucket(BUCKET)
-            .key(key)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-    }
-    files.len()
+    upload_fixture_logs(s3, BUCKET, prefix).await.len()
 }
 
 fn trailwatch(moto: &MotoServer, args: &[&str]) -> Output {

@@ -127,6 +127,34 @@ pub fn batch_encode(key: &str) -> String {
         .collect()
 }
 
+/// Uploads every file under `fixtures/logs` (digests and Insights files
+/// too, as the trail bucket holds them) to `bucket` under `prefix`, keeping
+/// their paths; returns the keys.
+pub async fn upload_fixture_logs(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> Vec<String> {
+    let root = workspace_root().join("fixtures/logs");
+    let mut keys = Vec::new();
+    for file in files_under(&root) {
+        let key = format!(
+            "{prefix}{}",
+            file.strip_prefix(&root).unwrap().to_str().unwrap()
+        );
+        let body = aws_sdk_s3::primitives::ByteStream::from(std::fs::read(&file).unwrap());
+        s3.put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("uploading {key}: {e}"));
+        keys.push(key);
+    }
+    keys
+}
+
 /// Every file below `dir`, recursively, in path order.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
