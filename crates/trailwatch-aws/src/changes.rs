@@ -37,6 +37,11 @@ pub struct FileRecord {
     /// records only files read to their end; absent when `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// The records it skipped, as a replay reports them (a folded file
+    /// with skipped records makes the fold exit non-zero too); absent when
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 impl FileRecord {
@@ -48,6 +53,7 @@ impl FileRecord {
             changes: scan.changes.clone(),
             requests: scan.requests.clone(),
             error: scan.error.as_ref().map(ToString::to_string),
+            skipped: scan.skipped_messages(),
         }
     }
 
@@ -207,9 +213,13 @@ mod tests {
             changes: Vec::new(),
             requests: Vec::new(),
             error: None,
+            skipped: Vec::new(),
         };
         let line = record.to_line().unwrap();
-        assert!(!line.contains("error"), "{line}");
+        assert!(
+            !line.contains("error") && !line.contains("skipped"),
+            "{line}"
+        );
         let text = format!("{line}\n{line}");
         assert_eq!(
             FileRecord::parse_lines(&text).unwrap(),

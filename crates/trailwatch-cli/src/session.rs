@@ -261,6 +261,12 @@ pub fn run_replay(
             eprintln!("trailwatch: error: {message}");
             failed.push(message);
         }
+        // Its skipped records, reported as when it was read.
+        for message in &record.skipped {
+            let message = printable(message).into_owned();
+            eprintln!("trailwatch: error: {message}");
+            skipped.push(message);
+        }
         findings.extend(record.findings);
         changes.extend(record.changes);
         record.requests.into_iter().for_each(|r| requests.add(r));
@@ -275,18 +281,8 @@ pub fn run_replay(
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 failed.push(message);
             }
-            for record in &scan.skipped {
-                let message = printable(&format!("{}: {record}", scan.log_file)).into_owned();
-                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
-                skipped.push(message);
-            }
-            let unlisted = scan.unlisted_skipped();
-            if unlisted > 0 {
-                let message = format!(
-                    "{}: {unlisted} more records skipped (only the first {} are listed)",
-                    printable(&scan.log_file),
-                    trailwatch_core::MAX_SKIPPED_LISTED
-                );
+            for message in scan.skipped_messages() {
+                let message = printable(&message).into_owned();
                 progress.suspend(|| eprintln!("trailwatch: error: {message}"));
                 skipped.push(message);
             }
@@ -486,7 +482,7 @@ pub fn run_replay(
     let any_found = totals.findings.values().sum::<u64>() > 0;
     Ok(if was_interrupted {
         ExitCode::from(EXIT_INTERRUPTED)
-    } else if !failed.is_empty() || totals.skipped_records > 0 {
+    } else if !failed.is_empty() || totals.skipped_records > 0 || !skipped.is_empty() {
         ExitCode::from(EXIT_ERRORS)
     } else if common.fail_on_findings && any_found {
         ExitCode::from(EXIT_FINDINGS)

@@ -192,3 +192,38 @@ fn open_files_are_bounded_by_the_workers() {
         "{stderr}"
     );
 }
+
+/// A file read to its end with a skipped record is recorded with that
+/// record's report, so that folding the record (`--resume`, or the same
+/// line as a changes object) reports it again and exits non-zero, as the
+/// run that read the file did.
+#[test]
+fn a_folded_file_reports_its_skipped_records_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.jsonl");
+    let huge = "fixtures/bad/huge-record.json.gz";
+    let first = trailwatch()
+        .args(["replay", huge, "--no-progress", "--resume"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert_eq!(first.status.code(), Some(2));
+    let reported = |stderr: &[u8]| {
+        String::from_utf8_lossy(stderr)
+            .lines()
+            .filter(|l| l.starts_with("trailwatch: error: ") && l.contains("skipped: larger than"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let once = reported(&first.stderr);
+    assert_eq!(once.len(), 1, "{}", String::from_utf8_lossy(&first.stderr));
+    assert_eq!(recorded(&state), 1, "the file was read to its end");
+    for args in [
+        vec!["replay", huge, "--no-progress", "--resume"],
+        vec!["timeline", "--no-progress", "--changes"],
+    ] {
+        let again = trailwatch().args(&args).arg(&state).output().unwrap();
+        assert_eq!(again.status.code(), Some(2), "{args:?}");
+        assert_eq!(reported(&again.stderr), once, "{args:?}");
+    }
+}

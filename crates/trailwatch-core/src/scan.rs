@@ -437,6 +437,25 @@ impl FileScan {
         self.stats.skipped_records - self.skipped.len() as u64
     }
 
+    /// One message per skipped record, naming the file (and one more for
+    /// those counted past [`MAX_SKIPPED_LISTED`]): what a replay reports,
+    /// wherever the file was read.
+    pub fn skipped_messages(&self) -> Vec<String> {
+        let mut messages: Vec<String> = self
+            .skipped
+            .iter()
+            .map(|record| format!("{}: {record}", self.log_file))
+            .collect();
+        let unlisted = self.unlisted_skipped();
+        if unlisted > 0 {
+            messages.push(format!(
+                "{}: {unlisted} more records skipped (only the first {MAX_SKIPPED_LISTED} are listed)",
+                self.log_file
+            ));
+        }
+        messages
+    }
+
     /// The outcome of a file that could not be read at all.
     pub fn failed(log_file: &str, kind: ScanErrorKind) -> Self {
         FileScan {
