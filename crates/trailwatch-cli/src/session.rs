@@ -219,9 +219,7 @@ pub fn run_replay(
     });
     if let Some(gathered) = &gathered {
         for error in &gathered.errors {
-            let message = printable(&format!("--changes: {error}")).into_owned();
-            eprintln!("trailwatch: error: {message}");
-            failed.push(message);
+            report(&progress, &mut failed, &format!("--changes: {error}"));
         }
     }
     // The table names folded log files relative to their bucket, as a
@@ -257,15 +255,11 @@ pub fn run_replay(
         // A changes object of a file the Lambda could not read to its end:
         // reported as a replay reports it, what was read still folded.
         if let Some(error) = &record.error {
-            let message = printable(error).into_owned();
-            eprintln!("trailwatch: error: {message}");
-            failed.push(message);
+            report(&progress, &mut failed, error);
         }
         // Its skipped records, reported as when it was read.
         for message in &record.skipped {
-            let message = printable(message).into_owned();
-            eprintln!("trailwatch: error: {message}");
-            skipped.push(message);
+            report(&progress, &mut skipped, message);
         }
         findings.extend(record.findings);
         changes.extend(record.changes);
@@ -277,14 +271,10 @@ pub fn run_replay(
         &plan,
         |scan| {
             if let Some(error) = &scan.error {
-                let message = printable(&error.to_string()).into_owned();
-                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
-                failed.push(message);
+                report(&progress, &mut failed, &error.to_string());
             }
             for message in scan.skipped_messages() {
-                let message = printable(&message).into_owned();
-                progress.suspend(|| eprintln!("trailwatch: error: {message}"));
-                skipped.push(message);
+                report(&progress, &mut skipped, &message);
             }
             // A file read to its end is recorded with what it held, so that
             // a resumed run folds it without reading it again.
@@ -410,9 +400,7 @@ pub fn run_replay(
                     let evidence =
                         TimelineEvidence::gather(inputs, filter, keys, jobs).context("--verify")?;
                     for (path, why) in evidence.read_errors() {
-                        let message = printable(&format!("--verify: {path}: {why}")).into_owned();
-                        eprintln!("trailwatch: error: {message}");
-                        failed.push(message);
+                        report(&progress, &mut failed, &format!("--verify: {path}: {why}"));
                     }
                     let marks: Vec<_> = windows.iter().map(|w| evidence.window(w)).collect();
                     evidence_summary = Some(crate::verify::timeline_summary(&marks, &evidence));
@@ -489,6 +477,14 @@ pub fn run_replay(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Prints one problem as `trailwatch: error: …` (escaped for the terminal,
+/// above the progress bar) and keeps it for the summary and the exit status.
+fn report(progress: &ProgressBar, into: &mut Vec<String>, text: &str) {
+    let message = printable(text).into_owned();
+    progress.suspend(|| eprintln!("trailwatch: error: {message}"));
+    into.push(message);
 }
 
 fn progress_bar(hidden: bool) -> ProgressBar {

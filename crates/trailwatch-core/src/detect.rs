@@ -148,9 +148,7 @@ pub(crate) fn detect(
             } else {
                 e.reason
             },
-            account: (e.kind == Kind::OrgBpaDisabled)
-                .then(|| organizations::detached_from_account(&parsed))
-                .flatten()
+            account: organizations::detached_from_account(&parsed)
                 .unwrap_or_else(|| parsed.account()),
             region: text(&parsed.aws_region),
             bucket: e.bucket,
